@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The one command that runs every test of the project on a fresh machine.
+#
+#   bash tests/run.sh
+#
+# It installs what the tests need by itself, into the project folder only:
+#   - .venv/   a Python virtualenv with python-examples/requirements.txt
+#   - .tools/  a pinned mdBook
+# then runs the Rust tests of every crate, proves each chapter's exercise, and
+# builds and checks the book. Any failure stops the run with a non-zero status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# Keep CI within its time budget: property tests run a modest number of cases.
+export PROPTEST_CASES="${PROPTEST_CASES:-64}"
+# insta must never write snapshots during a test run: a missing one is a failure.
+export INSTA_UPDATE=no
+export CI="${CI:-true}"
+
+# ---------------------------------------------------------------- Python venv
+if [ -f python-examples/requirements.txt ]; then
+    step "Python virtualenv (.venv)"
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv
+    fi
+    stamp=.venv/.requirements.sha
+    want=$(sha256sum python-examples/requirements.txt | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check -r python-examples/requirements.txt
+        echo "$want" > "$stamp"
+    fi
+    export VIRTUAL_ENV="$ROOT/.venv"
+    export PATH="$ROOT/.venv/bin:$PATH"
+fi
+
+# ---------------------------------------------------------------- Rust tests
+step "cargo test (every crate, reference mode)"
+cargo test --workspace --locked
+
+step "all tests passed"
