@@ -18,7 +18,10 @@ fn raw(bytes: &[u8]) -> String {
 
 #[test]
 fn the_response_is_a_status_line_headers_a_blank_line_and_the_body() {
-    insta::assert_snapshot!("ch01_hello_response", raw(&hello_response("Hello, world!\n")));
+    insta::assert_snapshot!(
+        "ch01_hello_response",
+        raw(&hello_response("Hello, world!\n"))
+    );
 }
 
 #[test]
@@ -43,7 +46,9 @@ fn a_real_client_gets_the_greeting_over_tcp() {
     });
 
     let mut client = TcpStream::connect(addr).unwrap();
-    client.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
     client.shutdown(Shutdown::Write).unwrap();
     // The server closes the connection after answering, so reading to the end
     // returns exactly one response.

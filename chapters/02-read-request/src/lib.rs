@@ -93,7 +93,9 @@ pub fn read_head(stream: &mut impl Read) -> Result<(Vec<u8>, Vec<u8>), RequestEr
         if n == 0 {
             // `read` returning 0 means end of stream: the client closed its
             // side of the connection.
-            return Err(RequestError::ClosedEarly { received: buffer.len() });
+            return Err(RequestError::ClosedEarly {
+                received: buffer.len(),
+            });
         }
         buffer.extend_from_slice(&chunk[..n]);
     }
@@ -159,7 +161,10 @@ pub fn respond_to(result: &Result<Request, RequestError>) -> Vec<u8> {
 pub fn handle_connection(mut stream: TcpStream) -> Result<Request, RequestError> {
     let result = read_head(&mut stream).and_then(|(head, _rest)| parse_head(&head));
     // A client that already hung up cannot read an answer; ignore that error.
-    if !matches!(result, Err(RequestError::ClosedEarly { .. }) | Err(RequestError::Io(_))) {
+    if !matches!(
+        result,
+        Err(RequestError::ClosedEarly { .. }) | Err(RequestError::Io(_))
+    ) {
         stream.write_all(&respond_to(&result))?;
     }
     result

@@ -51,7 +51,13 @@ fn the_head_ends_just_after_the_blank_line() {
     ];
     let mut report = String::new();
     for case in cases {
-        writeln!(report, "{:?} -> {:?}", String::from_utf8_lossy(case), find_head_end(case)).unwrap();
+        writeln!(
+            report,
+            "{:?} -> {:?}",
+            String::from_utf8_lossy(case),
+            find_head_end(case)
+        )
+        .unwrap();
     }
     insta::assert_snapshot!("ch02_find_head_end", report);
 }
@@ -79,7 +85,12 @@ fn a_request_line_has_exactly_three_parts() {
 #[test]
 fn read_head_waits_for_the_blank_line_even_one_byte_at_a_time() {
     let request = b"GET /slow HTTP/1.1\r\nHost: example\r\n\r\nHELLO".to_vec();
-    let mut trickle = Trickle { data: request, pos: 0, step: 1, reads: 0 };
+    let mut trickle = Trickle {
+        data: request,
+        pos: 0,
+        step: 1,
+        reads: 0,
+    };
     let (head, rest) = read_head(&mut trickle).expect("a complete head");
     // One read per byte of the head, and not one more: the loop stops as soon
     // as the blank line is there, leaving "HELLO" unread.
@@ -95,16 +106,31 @@ fn read_head_waits_for_the_blank_line_even_one_byte_at_a_time() {
 
 #[test]
 fn bytes_after_the_head_are_kept_not_thrown_away() {
-    let data = b"POST /form HTTP/1.1\r\nContent-Length: 5\r\n\r\nHELLOGET /next HTTP/1.1\r\n".to_vec();
-    let mut all_at_once = Trickle { data, pos: 0, step: 4096, reads: 0 };
+    let data =
+        b"POST /form HTTP/1.1\r\nContent-Length: 5\r\n\r\nHELLOGET /next HTTP/1.1\r\n".to_vec();
+    let mut all_at_once = Trickle {
+        data,
+        pos: 0,
+        step: 4096,
+        reads: 0,
+    };
     let (head, rest) = read_head(&mut all_at_once).unwrap();
-    let report = format!("head:\n{}\nrest: {:?}", raw(&head), String::from_utf8_lossy(&rest));
+    let report = format!(
+        "head:\n{}\nrest: {:?}",
+        raw(&head),
+        String::from_utf8_lossy(&rest)
+    );
     insta::assert_snapshot!("ch02_leftover_bytes", report);
 }
 
 #[test]
 fn a_client_that_hangs_up_early_is_an_error_not_a_hang() {
-    let mut cut_short = Trickle { data: b"GET / HTTP/1.1\r\nHost:".to_vec(), pos: 0, step: 7, reads: 0 };
+    let mut cut_short = Trickle {
+        data: b"GET / HTTP/1.1\r\nHost:".to_vec(),
+        pos: 0,
+        step: 7,
+        reads: 0,
+    };
     let error = read_head(&mut cut_short).unwrap_err();
     insta::assert_snapshot!("ch02_closed_early", format!("{error:?}"));
 }
@@ -121,13 +147,20 @@ fn a_real_client_gets_its_request_described() {
     let mut client = TcpStream::connect(addr).unwrap();
     // Two writes: the server may see them in one read or two. Either way the
     // answer must be the same, which is the point of framing.
-    client.write_all(b"GET /hello?name=tcp HTTP/1.1\r\nHost: localhost\r\n").unwrap();
-    client.write_all(b"User-Agent: chapter-2-test\r\n\r\n").unwrap();
+    client
+        .write_all(b"GET /hello?name=tcp HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    client
+        .write_all(b"User-Agent: chapter-2-test\r\n\r\n")
+        .unwrap();
     client.shutdown(Shutdown::Write).unwrap();
     let mut response = Vec::new();
     client.read_to_end(&mut response).unwrap();
     insta::assert_snapshot!("ch02_over_tcp", raw(&response));
-    server.join().expect("server thread panicked").expect("a parsed request");
+    server
+        .join()
+        .expect("server thread panicked")
+        .expect("a parsed request");
 }
 
 /// Heads built from arbitrary header names and values (never containing a

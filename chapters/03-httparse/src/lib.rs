@@ -47,7 +47,10 @@ pub enum ReadError {
 /// `buf` belongs to the connection, not to one request: bytes that arrive
 /// after the head stay in it for whoever reads next (a body reader, or the
 /// next call for a pipelined request).
-pub fn read_request_head(stream: &mut impl Read, buf: &mut Vec<u8>) -> Result<RequestHead, ReadError> {
+pub fn read_request_head(
+    stream: &mut impl Read,
+    buf: &mut Vec<u8>,
+) -> Result<RequestHead, ReadError> {
     let mut chunk = [0u8; 1024];
     loop {
         // Parse everything we have so far. Re-parsing from the start after
@@ -60,7 +63,9 @@ pub fn read_request_head(stream: &mut impl Read, buf: &mut Vec<u8>) -> Result<Re
             Parsed::Partial => {
                 let n = stream.read(&mut chunk).map_err(ReadError::Io)?;
                 if n == 0 {
-                    return Err(ReadError::ClosedEarly { received: buf.len() });
+                    return Err(ReadError::ClosedEarly {
+                        received: buf.len(),
+                    });
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
@@ -100,9 +105,10 @@ pub fn respond_to(result: &Result<RequestHead, ReadError>) -> Option<Vec<u8>> {
         Err(ReadError::Head(HeadError::Invalid(why))) => {
             text_response("400 Bad Request", &format!("bad request: {why}\n"))
         }
-        Err(ReadError::Head(HeadError::TooLarge | HeadError::TooManyHeaders)) => {
-            text_response("431 Request Header Fields Too Large", "request head too large\n")
-        }
+        Err(ReadError::Head(HeadError::TooLarge | HeadError::TooManyHeaders)) => text_response(
+            "431 Request Header Fields Too Large",
+            "request head too large\n",
+        ),
         // Nobody is listening any more: there is no one to answer.
         Err(ReadError::ClosedEarly { .. } | ReadError::Io(_)) => return None,
     };

@@ -45,7 +45,14 @@ fn a_prefix_of_a_head_is_partial_until_the_blank_line() {
     let mut report = String::new();
     for cut in [0, 3, 4, 14, 24, 25, CURL.len() - 2, CURL.len() - 1] {
         let prefix = &CURL[..cut];
-        writeln!(report, "{:>3} bytes {:?} -> {:?}", cut, String::from_utf8_lossy(prefix), parse_head(prefix)).unwrap();
+        writeln!(
+            report,
+            "{:>3} bytes {:?} -> {:?}",
+            cut,
+            String::from_utf8_lossy(prefix),
+            parse_head(prefix)
+        )
+        .unwrap();
     }
     insta::assert_snapshot!("ch03_partial_head", report);
 }
@@ -54,8 +61,17 @@ fn a_prefix_of_a_head_is_partial_until_the_blank_line() {
 fn the_head_reports_how_many_bytes_it_used() {
     let mut bytes = CURL.to_vec();
     bytes.extend_from_slice(b"GET /next HTTP/1.1\r\n");
-    let Ok(Parsed::Complete { len, .. }) = parse_head(&bytes) else { panic!("expected a complete head") };
-    insta::assert_snapshot!("ch03_head_len", format!("head used {len} of {} bytes; left: {:?}", bytes.len(), String::from_utf8_lossy(&bytes[len..])));
+    let Ok(Parsed::Complete { len, .. }) = parse_head(&bytes) else {
+        panic!("expected a complete head")
+    };
+    insta::assert_snapshot!(
+        "ch03_head_len",
+        format!(
+            "head used {len} of {} bytes; left: {:?}",
+            bytes.len(),
+            String::from_utf8_lossy(&bytes[len..])
+        )
+    );
 }
 
 #[test]
@@ -64,10 +80,26 @@ fn broken_and_oversized_heads_are_errors() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("space in method", b"GE T / HTTP/1.1\r\n\r\n".to_vec()),
         ("unknown version", b"GET / HTTP/9.9\r\n\r\n".to_vec()),
-        ("header without colon", b"GET / HTTP/1.1\r\nHost\r\n\r\n".to_vec()),
-        ("40 headers", format!("GET / HTTP/1.1\r\n{too_many}\r\n").into_bytes()),
-        ("8 KiB without a blank line", [b"GET / HTTP/1.1\r\nX-Big: ".as_slice(), &[b'a'; MAX_HEAD_BYTES]].concat()),
-        ("latin-1 value", b"GET / HTTP/1.1\r\nX-Name: caf\xe9\r\n\r\n".to_vec()),
+        (
+            "header without colon",
+            b"GET / HTTP/1.1\r\nHost\r\n\r\n".to_vec(),
+        ),
+        (
+            "40 headers",
+            format!("GET / HTTP/1.1\r\n{too_many}\r\n").into_bytes(),
+        ),
+        (
+            "8 KiB without a blank line",
+            [
+                b"GET / HTTP/1.1\r\nX-Big: ".as_slice(),
+                &[b'a'; MAX_HEAD_BYTES],
+            ]
+            .concat(),
+        ),
+        (
+            "latin-1 value",
+            b"GET / HTTP/1.1\r\nX-Name: caf\xe9\r\n\r\n".to_vec(),
+        ),
         ("HTTP/1.0", b"GET / HTTP/1.0\r\n\r\n".to_vec()),
     ];
     let mut report = String::new();
@@ -81,7 +113,11 @@ fn broken_and_oversized_heads_are_errors() {
 fn two_pipelined_heads_come_out_one_after_the_other() {
     let mut data = CURL.to_vec();
     data.extend_from_slice(b"POST /second HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
-    let mut stream = Trickle { data, pos: 0, step: 5 };
+    let mut stream = Trickle {
+        data,
+        pos: 0,
+        step: 5,
+    };
     let mut buf = Vec::new();
     let first = read_request_head(&mut stream, &mut buf).unwrap();
     let second = read_request_head(&mut stream, &mut buf).unwrap();
@@ -93,7 +129,11 @@ fn two_pipelined_heads_come_out_one_after_the_other() {
 fn each_failure_gets_its_status_code() {
     let mut report = String::new();
     for bytes in [&b"BAD\x01 / HTTP/1.1\r\n\r\n"[..], &[b'x'; 9000][..]] {
-        let mut stream = Trickle { data: bytes.to_vec(), pos: 0, step: 4096 };
+        let mut stream = Trickle {
+            data: bytes.to_vec(),
+            pos: 0,
+            step: 4096,
+        };
         let result = read_request_head(&mut stream, &mut Vec::new());
         let response = respond_to(&result).expect("a response");
         report.push_str(&raw(&response));
@@ -111,25 +151,34 @@ fn a_real_client_gets_its_head_echoed() {
         ch03_httparse::handle_connection(stream).map(|head| head.path)
     });
     let mut client = TcpStream::connect(addr).unwrap();
-    client.write_all(b"GET /over/tcp HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    client
+        .write_all(b"GET /over/tcp HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
     client.shutdown(Shutdown::Write).unwrap();
     let mut response = Vec::new();
     client.read_to_end(&mut response).unwrap();
     insta::assert_snapshot!("ch03_over_tcp", raw(&response));
-    assert_eq!(server.join().expect("server thread panicked").unwrap(), "/over/tcp");
+    assert_eq!(
+        server.join().expect("server thread panicked").unwrap(),
+        "/over/tcp"
+    );
 }
 
 /// Heads with arbitrary paths and headers, always valid HTTP.
 fn any_head() -> impl Strategy<Value = Vec<u8>> {
     let header = ("[A-Za-z][A-Za-z0-9-]{0,10}", "[!-~]([ -~]{0,15}[!-~])?");
-    ("/[a-z0-9/._~-]{0,20}", proptest::collection::vec(header, 0..8)).prop_map(|(path, headers)| {
-        let mut head = format!("GET {path} HTTP/1.1\r\n");
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        head.into_bytes()
-    })
+    (
+        "/[a-z0-9/._~-]{0,20}",
+        proptest::collection::vec(header, 0..8),
+    )
+        .prop_map(|(path, headers)| {
+            let mut head = format!("GET {path} HTTP/1.1\r\n");
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            head.into_bytes()
+        })
 }
 
 proptest! {

@@ -46,7 +46,10 @@ pub enum ReadError {
 
 /// Reads until `buf` starts with a whole request head, then removes the head
 /// from `buf` and returns it (chapter 3).
-pub fn read_request_head(stream: &mut impl Read, buf: &mut Vec<u8>) -> Result<RequestHead, ReadError> {
+pub fn read_request_head(
+    stream: &mut impl Read,
+    buf: &mut Vec<u8>,
+) -> Result<RequestHead, ReadError> {
     let mut chunk = [0u8; 1024];
     loop {
         match parse_head(buf).map_err(ReadError::Head)? {
@@ -57,7 +60,9 @@ pub fn read_request_head(stream: &mut impl Read, buf: &mut Vec<u8>) -> Result<Re
             Parsed::Partial => {
                 let n = stream.read(&mut chunk).map_err(ReadError::Io)?;
                 if n == 0 {
-                    return Err(ReadError::ClosedEarly { received: buf.len() });
+                    return Err(ReadError::ClosedEarly {
+                        received: buf.len(),
+                    });
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
@@ -111,10 +116,15 @@ pub fn route(head: &RequestHead) -> Response {
             status: 200,
             headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
             body: Body::Chunked(
-                ["one\n", "two\n", "three\n", "(the size of each piece comes first, in hex)\n"]
-                    .iter()
-                    .map(|piece| piece.as_bytes().to_vec())
-                    .collect(),
+                [
+                    "one\n",
+                    "two\n",
+                    "three\n",
+                    "(the size of each piece comes first, in hex)\n",
+                ]
+                .iter()
+                .map(|piece| piece.as_bytes().to_vec())
+                .collect(),
             ),
         },
         _ => text(404, &format!("no page at {}\n", head.path)),
@@ -137,7 +147,11 @@ pub fn handle_connection<S: Read + Write>(stream: &mut S) -> io::Result<usize> {
             Err(ReadError::ClosedEarly { .. }) => return Ok(served),
             Err(ReadError::Io(err)) => return Err(err),
             Err(ReadError::Head(err)) => {
-                let status = if err == HeadError::TooLarge || err == HeadError::TooManyHeaders { 431 } else { 400 };
+                let status = if err == HeadError::TooLarge || err == HeadError::TooManyHeaders {
+                    431
+                } else {
+                    400
+                };
                 stream.write_all(&encode(&text(status, &format!("{err:?}\n")), false))?;
                 return Ok(served + 1);
             }

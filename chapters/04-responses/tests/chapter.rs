@@ -16,7 +16,11 @@ fn raw(bytes: &[u8]) -> String {
 }
 
 fn plain(status: u16, body: Body) -> Response {
-    Response { status, headers: vec![("Content-Type".into(), "text/plain".into())], body }
+    Response {
+        status,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body,
+    }
 }
 
 #[test]
@@ -27,21 +31,33 @@ fn a_full_body_is_framed_by_content_length() {
 
 #[test]
 fn closing_the_connection_is_announced() {
-    let response = Response { status: 404, headers: vec![], body: Body::Full(b"nothing here\n".to_vec()) };
+    let response = Response {
+        status: 404,
+        headers: vec![],
+        body: Body::Full(b"nothing here\n".to_vec()),
+    };
     insta::assert_snapshot!("ch04_full_close", raw(&encode(&response, false)));
 }
 
 #[test]
 fn a_chunked_body_sends_hex_sizes_and_a_zero_chunk() {
     // The empty piece in the middle must not be sent: "0" means "the end".
-    let pieces = vec![b"Hello, ".to_vec(), Vec::new(), b"chunked world! It is 31 bytes.\n".to_vec()];
+    let pieces = vec![
+        b"Hello, ".to_vec(),
+        Vec::new(),
+        b"chunked world! It is 31 bytes.\n".to_vec(),
+    ];
     let response = plain(200, Body::Chunked(pieces));
     insta::assert_snapshot!("ch04_chunked", raw(&encode(&response, true)));
 }
 
 #[test]
 fn an_empty_chunked_body_is_just_the_last_chunk() {
-    let response = Response { status: 200, headers: vec![], body: Body::Chunked(vec![]) };
+    let response = Response {
+        status: 200,
+        headers: vec![],
+        body: Body::Chunked(vec![]),
+    };
     insta::assert_snapshot!("ch04_chunked_empty", raw(&encode(&response, false)));
 }
 
@@ -50,7 +66,14 @@ fn status_lines_carry_their_reason_phrase() {
     let lines: Vec<String> = [200, 201, 400, 404, 405, 431, 500, 299]
         .into_iter()
         .map(|status| {
-            let bytes = encode(&Response { status, headers: vec![], body: Body::Full(vec![]) }, true);
+            let bytes = encode(
+                &Response {
+                    status,
+                    headers: vec![],
+                    body: Body::Full(vec![]),
+                },
+                true,
+            );
             let text = String::from_utf8_lossy(&bytes).into_owned();
             text.lines().next().unwrap_or_default().to_string()
         })
@@ -103,7 +126,11 @@ fn decode_chunked(mut body: &[u8]) -> Option<Vec<u8>> {
 
 /// The body that follows the head of an encoded response.
 fn after_head(bytes: &[u8]) -> &[u8] {
-    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + 4;
+    let end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head")
+        + 4;
     &bytes[end..]
 }
 

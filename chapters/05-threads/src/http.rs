@@ -30,7 +30,10 @@ pub enum ReadError {
 }
 
 /// Reads until `buf` starts with a whole request head (chapter 3).
-pub fn read_request_head(stream: &mut impl Read, buf: &mut Vec<u8>) -> Result<RequestHead, ReadError> {
+pub fn read_request_head(
+    stream: &mut impl Read,
+    buf: &mut Vec<u8>,
+) -> Result<RequestHead, ReadError> {
     let mut chunk = [0u8; 1024];
     loop {
         match parse_head(buf).map_err(ReadError::Head)? {
@@ -41,7 +44,9 @@ pub fn read_request_head(stream: &mut impl Read, buf: &mut Vec<u8>) -> Result<Re
             Parsed::Partial => {
                 let n = stream.read(&mut chunk).map_err(ReadError::Io)?;
                 if n == 0 {
-                    return Err(ReadError::ClosedEarly { received: buf.len() });
+                    return Err(ReadError::ClosedEarly {
+                        received: buf.len(),
+                    });
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
@@ -51,7 +56,10 @@ pub fn read_request_head(stream: &mut impl Read, buf: &mut Vec<u8>) -> Result<Re
 
 /// The value of the first header called `name`, compared without case.
 pub fn header<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
-    head.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    head.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// HTTP/1.1 keeps alive unless `Connection: close`; HTTP/1.0 the reverse.
@@ -65,7 +73,8 @@ pub fn wants_keep_alive(head: &RequestHead) -> bool {
 
 /// Does this request carry a body we cannot read yet (chapter 8)?
 pub fn has_body(head: &RequestHead) -> bool {
-    header(head, "Transfer-Encoding").is_some() || header(head, "Content-Length").is_some_and(|v| v.trim() != "0")
+    header(head, "Transfer-Encoding").is_some()
+        || header(head, "Content-Length").is_some_and(|v| v.trim() != "0")
 }
 
 fn text(status: u16, body: &str) -> Response {
@@ -81,7 +90,13 @@ fn text(status: u16, body: &str) -> Response {
 /// graceful stop.
 pub fn route(head: &RequestHead, shared: &Shared) -> Response {
     match head.path.as_str() {
-        "/" => text(200, &format!("Hello from {}!\n", std::thread::current().name().unwrap_or("a thread"))),
+        "/" => text(
+            200,
+            &format!(
+                "Hello from {}!\n",
+                std::thread::current().name().unwrap_or("a thread")
+            ),
+        ),
         "/sleep" => {
             // A slow handler. With one thread, everyone waits behind it.
             std::thread::sleep(Duration::from_secs(2));
@@ -115,14 +130,19 @@ pub fn handle_connection(stream: &mut TcpStream, shared: &Shared) -> io::Result<
             // A clean close, an idle timeout, or a vanished client: done.
             Err(ReadError::ClosedEarly { .. } | ReadError::Io(_)) => return Ok(served),
             Err(ReadError::Head(err)) => {
-                let status = if matches!(err, HeadError::Invalid(_)) { 400 } else { 431 };
+                let status = if matches!(err, HeadError::Invalid(_)) {
+                    400
+                } else {
+                    431
+                };
                 stream.write_all(&encode(&text(status, &format!("{err:?}\n")), false))?;
                 return Ok(served + 1);
             }
         };
         let response = route(&head, shared);
         // Once stopping, every response closes its connection.
-        let keep_alive = wants_keep_alive(&head) && !has_body(&head) && !shared.stop.load(Ordering::SeqCst);
+        let keep_alive =
+            wants_keep_alive(&head) && !has_body(&head) && !shared.stop.load(Ordering::SeqCst);
         stream.write_all(&encode(&response, keep_alive))?;
         served += 1;
         if !keep_alive {

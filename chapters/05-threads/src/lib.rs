@@ -42,7 +42,10 @@ pub fn listen_addr() -> String {
 // ANCHOR: thread_per_connection
 /// Step 1: a new thread for every connection. Never stops by itself.
 pub fn serve_thread_per_connection(listener: TcpListener) -> io::Result<()> {
-    let shared = Arc::new(Shared { stop: AtomicBool::new(false), addr: listener.local_addr()? });
+    let shared = Arc::new(Shared {
+        stop: AtomicBool::new(false),
+        addr: listener.local_addr()?,
+    });
     for stream in listener.incoming() {
         let mut stream = stream?;
         let shared = Arc::clone(&shared);
@@ -57,7 +60,10 @@ pub fn serve_thread_per_connection(listener: TcpListener) -> io::Result<()> {
 /// Steps 2 and 3: a pool of `workers` threads, until `/stop` is requested.
 /// Returns how many jobs (connections) each worker served.
 pub fn serve(listener: TcpListener, workers: usize) -> io::Result<Vec<usize>> {
-    let shared = Arc::new(Shared { stop: AtomicBool::new(false), addr: listener.local_addr()? });
+    let shared = Arc::new(Shared {
+        stop: AtomicBool::new(false),
+        addr: listener.local_addr()?,
+    });
     let pool = ThreadPool::new(workers);
     for stream in listener.incoming() {
         // Checked after every accept: `/stop` wakes us with a connection

@@ -38,7 +38,10 @@ impl ThreadPool {
                     .expect("spawn a worker thread")
             })
             .collect();
-        ThreadPool { sender: Some(sender), workers }
+        ThreadPool {
+            sender: Some(sender),
+            workers,
+        }
     }
     // ANCHOR_END: new
 

@@ -43,7 +43,10 @@ fn a_worker_runs_every_queued_job_in_order_then_stops() {
         })
         .collect();
     let ran = worker_loop(0, &closed_queue(jobs));
-    let report = format!("worker_loop returned {ran}\n{}", log.lock().unwrap().join("\n"));
+    let report = format!(
+        "worker_loop returned {ran}\n{}",
+        log.lock().unwrap().join("\n")
+    );
     insta::assert_snapshot!("ch05_worker_runs_jobs", report);
 }
 
@@ -77,7 +80,10 @@ fn a_panicking_job_does_not_kill_the_worker() {
         }),
     ];
     let ran = worker_loop(1, &closed_queue(jobs));
-    let report = format!("jobs run: {ran}\njobs after the panic: {}", after.load(Ordering::SeqCst));
+    let report = format!(
+        "jobs run: {ran}\njobs after the panic: {}",
+        after.load(Ordering::SeqCst)
+    );
     insta::assert_snapshot!("ch05_panicking_job", report);
 }
 
@@ -107,14 +113,22 @@ fn shutting_down_the_pool_finishes_every_queued_job() {
 /// server works.)
 fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     stream
 }
 
 fn request(stream: &mut TcpStream, path: &str) -> String {
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+    stream
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("a response before the timeout");
+    stream
+        .read_to_end(&mut response)
+        .expect("a response before the timeout");
     raw(&response)
 }
 
@@ -141,5 +155,9 @@ fn an_idle_client_does_not_block_the_others_and_stop_is_graceful() {
     let stop = request(&mut connect(addr), "/stop");
     insta::assert_snapshot!("ch05_stop_over_tcp", stop);
     let per_worker = server.join().expect("server thread panicked").unwrap();
-    assert_eq!(per_worker.iter().sum::<usize>(), 3, "three connections were served");
+    assert_eq!(
+        per_worker.iter().sum::<usize>(),
+        3,
+        "three connections were served"
+    );
 }

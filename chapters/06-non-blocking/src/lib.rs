@@ -81,7 +81,13 @@ impl StepReport {
 pub fn try_answer(conn: &mut Conn) -> bool {
     let response = match parse_head(&conn.buf) {
         Ok(Parsed::Partial) => return false,
-        Ok(Parsed::Complete { head, .. }) => text(200, &format!("You asked for {} {}; one thread, no blocking.\n", head.method, head.path)),
+        Ok(Parsed::Complete { head, .. }) => text(
+            200,
+            &format!(
+                "You asked for {} {}; one thread, no blocking.\n",
+                head.method, head.path
+            ),
+        ),
         Err(err) => text(400, &format!("bad request: {err:?}\n")),
     };
     // A failed write means the client is gone: there is nobody to tell.
@@ -119,7 +125,12 @@ pub struct LoopStats {
 // ANCHOR: run
 /// Runs the loop until `limit` requests were answered (or forever), calling
 /// `on_answer` after each answer with the counters so far.
-pub fn run(listener: &TcpListener, pace: Pace, limit: Option<usize>, mut on_answer: impl FnMut(&LoopStats)) -> io::Result<LoopStats> {
+pub fn run(
+    listener: &TcpListener,
+    pace: Pace,
+    limit: Option<usize>,
+    mut on_answer: impl FnMut(&LoopStats),
+) -> io::Result<LoopStats> {
     listener.set_nonblocking(true)?;
     let mut conns = Vec::new();
     let mut stats = LoopStats::default();

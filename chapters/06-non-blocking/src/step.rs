@@ -26,7 +26,11 @@ pub fn step(listener: &TcpListener, conns: &mut Vec<Conn>) -> io::Result<StepRep
                 // Accepted sockets do not inherit non-blocking mode: without
                 // this, the first read on a quiet client freezes the loop.
                 stream.set_nonblocking(true)?;
-                conns.push(Conn { stream, buf: Vec::new(), finished: false });
+                conns.push(Conn {
+                    stream,
+                    buf: Vec::new(),
+                    finished: false,
+                });
                 report.accepted += 1;
             }
             Err(err) if err.kind() == ErrorKind::WouldBlock => {

@@ -37,7 +37,10 @@ fn assert_all_non_blocking(conns: &[Conn]) {
     for conn in conns {
         // SAFETY: F_GETFL only reads the flags of a descriptor we own.
         let flags = unsafe { libc::fcntl(conn.stream.as_raw_fd(), libc::F_GETFL) };
-        assert!(flags & libc::O_NONBLOCK != 0, "an accepted socket is still blocking: call set_nonblocking(true) on it");
+        assert!(
+            flags & libc::O_NONBLOCK != 0,
+            "an accepted socket is still blocking: call set_nonblocking(true) on it"
+        );
     }
 }
 
@@ -46,7 +49,12 @@ fn assert_all_non_blocking(_conns: &[Conn]) {}
 
 /// Takes turns until `done(totals)` holds; returns the totals (without the
 /// timing-dependent `would_block`).
-fn turn_until(listener: &TcpListener, conns: &mut Vec<Conn>, totals: &mut StepReport, done: impl Fn(&StepReport) -> bool) {
+fn turn_until(
+    listener: &TcpListener,
+    conns: &mut Vec<Conn>,
+    totals: &mut StepReport,
+    done: impl Fn(&StepReport) -> bool,
+) {
     for _ in 0..MAX_TURNS {
         if done(totals) {
             return;
@@ -64,7 +72,10 @@ fn turn_until(listener: &TcpListener, conns: &mut Vec<Conn>, totals: &mut StepRe
 
 /// The totals that do not depend on timing.
 fn counts(t: &StepReport) -> String {
-    format!("accepted: {}, bytes read: {}, answered: {}, hung up: {}", t.accepted, t.bytes_read, t.answered, t.hung_up)
+    format!(
+        "accepted: {}, bytes read: {}, answered: {}, hung up: {}",
+        t.accepted, t.bytes_read, t.answered, t.hung_up
+    )
 }
 
 #[test]
@@ -73,7 +84,10 @@ fn a_turn_with_nobody_there_returns_at_once() {
     let mut conns = Vec::new();
     // With blocking sockets this call would never return.
     let report = step(&listener, &mut conns).unwrap();
-    insta::assert_snapshot!("ch06_idle_turn", format!("{report:#?}\nconnections: {}", conns.len()));
+    insta::assert_snapshot!(
+        "ch06_idle_turn",
+        format!("{report:#?}\nconnections: {}", conns.len())
+    );
 }
 
 #[test]
@@ -82,11 +96,21 @@ fn a_client_is_accepted_read_and_answered_over_several_turns() {
     let mut conns = Vec::new();
     let mut totals = StepReport::default();
     let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    client.write_all(b"GET /turns HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    client
+        .write_all(b"GET /turns HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
     turn_until(&listener, &mut conns, &mut totals, |t| t.answered == 1);
     let mut response = Vec::new();
     client.read_to_end(&mut response).unwrap();
-    insta::assert_snapshot!("ch06_answered", format!("{}\nconnections left: {}\n\n{}", counts(&totals), conns.len(), raw(&response)));
+    insta::assert_snapshot!(
+        "ch06_answered",
+        format!(
+            "{}\nconnections left: {}\n\n{}",
+            counts(&totals),
+            conns.len(),
+            raw(&response)
+        )
+    );
 }
 
 #[test]
@@ -101,7 +125,10 @@ fn a_slow_client_does_not_hold_up_a_fast_one() {
     let mut slow = TcpStream::connect(addr).unwrap();
     slow.write_all(b"GET /slow HTTP/1.1\r\n").unwrap();
     turn_until(&listener, &mut conns, &mut totals, |t| t.bytes_read == 20);
-    log.push(format!("slow client's half head read; open connections: {}", conns.len()));
+    log.push(format!(
+        "slow client's half head read; open connections: {}",
+        conns.len()
+    ));
 
     // The fast client sends a whole head and is answered, while the slow
     // one's head is still incomplete. A blocking read on `slow` would have
@@ -111,18 +138,35 @@ fn a_slow_client_does_not_hold_up_a_fast_one() {
     turn_until(&listener, &mut conns, &mut totals, |t| t.answered == 1);
     let mut fast_response = Vec::new();
     fast.read_to_end(&mut fast_response).unwrap();
-    log.push(format!("fast client answered; open connections: {}", conns.len()));
+    log.push(format!(
+        "fast client answered; open connections: {}",
+        conns.len()
+    ));
 
     slow.write_all(b"Host: test\r\n\r\n").unwrap();
     turn_until(&listener, &mut conns, &mut totals, |t| t.answered == 2);
     let mut slow_response = Vec::new();
     slow.read_to_end(&mut slow_response).unwrap();
-    log.push(format!("slow client answered; open connections: {}", conns.len()));
+    log.push(format!(
+        "slow client answered; open connections: {}",
+        conns.len()
+    ));
 
-    let body = |r: &[u8]| String::from_utf8_lossy(r).rsplit("\r\n").next().unwrap_or_default().to_string();
+    let body = |r: &[u8]| {
+        String::from_utf8_lossy(r)
+            .rsplit("\r\n")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
     insta::assert_snapshot!(
         "ch06_interleaved",
-        format!("{}\nfast got: {}slow got: {}", log.join("\n"), body(&fast_response), body(&slow_response))
+        format!(
+            "{}\nfast got: {}slow got: {}",
+            log.join("\n"),
+            body(&fast_response),
+            body(&slow_response)
+        )
     );
 }
 
@@ -137,5 +181,8 @@ fn a_client_that_hangs_up_is_forgotten() {
     client.shutdown(Shutdown::Both).unwrap();
     drop(client);
     turn_until(&listener, &mut conns, &mut totals, |t| t.hung_up == 1);
-    insta::assert_snapshot!("ch06_hung_up", format!("{}\nconnections left: {}", counts(&totals), conns.len()));
+    insta::assert_snapshot!(
+        "ch06_hung_up",
+        format!("{}\nconnections left: {}", counts(&totals), conns.len())
+    );
 }

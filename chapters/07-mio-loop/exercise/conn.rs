@@ -21,7 +21,12 @@ pub enum State {
     Reading { buf: Vec<u8> },
     /// Sending `out`, of which `written` bytes are already sent. `leftover`
     /// holds bytes read past the request (a pipelined next request).
-    Writing { out: Vec<u8>, written: usize, keep_alive: bool, leftover: Vec<u8> },
+    Writing {
+        out: Vec<u8>,
+        written: usize,
+        keep_alive: bool,
+        leftover: Vec<u8>,
+    },
     /// Finished: the loop deregisters and drops the socket.
     Closed,
 }
@@ -35,7 +40,10 @@ pub struct Connection {
 
 impl Default for Connection {
     fn default() -> Self {
-        Connection { state: State::Reading { buf: Vec::new() }, served: 0 }
+        Connection {
+            state: State::Reading { buf: Vec::new() },
+            served: 0,
+        }
     }
 }
 

@@ -9,7 +9,10 @@ use crate::head::{HeadError, RequestHead};
 
 /// The value of the first header called `name`, compared without case.
 pub fn header<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
-    head.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    head.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// HTTP/1.1 keeps alive unless `Connection: close`; HTTP/1.0 the reverse.
@@ -23,7 +26,8 @@ pub fn wants_keep_alive(head: &RequestHead) -> bool {
 
 /// Does this request carry a body we cannot read yet (chapter 8)?
 pub fn has_body(head: &RequestHead) -> bool {
-    header(head, "Transfer-Encoding").is_some() || header(head, "Content-Length").is_some_and(|v| v.trim() != "0")
+    header(head, "Transfer-Encoding").is_some()
+        || header(head, "Content-Length").is_some_and(|v| v.trim() != "0")
 }
 
 fn text(status: u16, body: &str) -> Response {
@@ -37,7 +41,10 @@ fn text(status: u16, body: &str) -> Response {
 /// The routes of this chapter.
 pub fn route(head: &RequestHead) -> Response {
     match head.path.as_str() {
-        "/" => text(200, "Hello from an event loop: one thread, woken only when a socket is ready.\n"),
+        "/" => text(
+            200,
+            "Hello from an event loop: one thread, woken only when a socket is ready.\n",
+        ),
         "/big" => {
             // Bigger than a socket's send buffer: it goes out over several
             // writable events. Try `curl -s http://127.0.0.1:7878/big | wc -c`.
@@ -58,6 +65,10 @@ pub fn respond(head: &RequestHead) -> (Vec<u8>, bool) {
 /// The bytes to send for a head that can never be valid; the connection
 /// closes after them.
 pub fn error_response(err: &HeadError) -> Vec<u8> {
-    let status = if matches!(err, HeadError::Invalid(_)) { 400 } else { 431 };
+    let status = if matches!(err, HeadError::Invalid(_)) {
+        400
+    } else {
+        431
+    };
     encode(&text(status, &format!("{err:?}\n")), false)
 }

@@ -26,7 +26,12 @@ pub enum State {
     Reading { buf: Vec<u8> },
     /// Sending `out`, of which `written` bytes are already sent. `leftover`
     /// holds bytes read past the request (a pipelined next request).
-    Writing { out: Vec<u8>, written: usize, keep_alive: bool, leftover: Vec<u8> },
+    Writing {
+        out: Vec<u8>,
+        written: usize,
+        keep_alive: bool,
+        leftover: Vec<u8>,
+    },
     /// Finished: the loop deregisters and drops the socket.
     Closed,
 }
@@ -40,7 +45,10 @@ pub struct Connection {
 
 impl Default for Connection {
     fn default() -> Self {
-        Connection { state: State::Reading { buf: Vec::new() }, served: 0 }
+        Connection {
+            state: State::Reading { buf: Vec::new() },
+            served: 0,
+        }
     }
 }
 
@@ -74,12 +82,22 @@ impl Connection {
                         Ok(Parsed::Complete { head, len }) => {
                             let leftover = buf.split_off(len);
                             let (out, keep_alive) = respond(&head);
-                            self.state = State::Writing { out, written: 0, keep_alive, leftover };
+                            self.state = State::Writing {
+                                out,
+                                written: 0,
+                                keep_alive,
+                                leftover,
+                            };
                             continue;
                         }
                         Err(err) => {
                             let out = error_response(&err);
-                            self.state = State::Writing { out, written: 0, keep_alive: false, leftover: Vec::new() };
+                            self.state = State::Writing {
+                                out,
+                                written: 0,
+                                keep_alive: false,
+                                leftover: Vec::new(),
+                            };
                             continue;
                         }
                         Ok(Parsed::Partial) => {}
@@ -96,12 +114,19 @@ impl Connection {
                         Err(err) => return Err(err),
                     }
                 }
-                State::Writing { out, written, keep_alive, leftover } => {
+                State::Writing {
+                    out,
+                    written,
+                    keep_alive,
+                    leftover,
+                } => {
                     if *written == out.len() {
                         // The whole response is out.
                         self.served += 1;
                         self.state = if *keep_alive {
-                            State::Reading { buf: std::mem::take(leftover) }
+                            State::Reading {
+                                buf: std::mem::take(leftover),
+                            }
                         } else {
                             State::Closed
                         };

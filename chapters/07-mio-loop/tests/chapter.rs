@@ -73,7 +73,11 @@ fn describe(conn: &Connection) -> String {
         ),
         State::Closed => "Closed".to_string(),
     };
-    format!("{state}; served {}; waits for {:?}", conn.served, conn.interest())
+    format!(
+        "{state}; served {}; waits for {:?}",
+        conn.served,
+        conn.interest()
+    )
 }
 
 const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n";
@@ -118,26 +122,45 @@ fn each_readiness_event_moves_the_machine_as_far_as_it_can() {
 fn pipelined_requests_in_one_read_are_all_answered() {
     // Two requests in one read: after the first answer, the second is
     // already in the buffer, and no event will ever announce it.
-    let mut socket = FakeSocket { room: usize::MAX, ..FakeSocket::default() };
-    socket.incoming.push_back([GET, b"GET /missing HTTP/1.1\r\nConnection: close\r\n\r\n"].concat());
+    let mut socket = FakeSocket {
+        room: usize::MAX,
+        ..FakeSocket::default()
+    };
+    socket
+        .incoming
+        .push_back([GET, b"GET /missing HTTP/1.1\r\nConnection: close\r\n\r\n"].concat());
     let mut conn = Connection::default();
     conn.on_ready(&mut socket).unwrap();
-    insta::assert_snapshot!("ch07_pipelined", format!("{}\n\n{}", describe(&conn), raw(&socket.sent)));
+    insta::assert_snapshot!(
+        "ch07_pipelined",
+        format!("{}\n\n{}", describe(&conn), raw(&socket.sent))
+    );
 }
 
 #[test]
 fn a_malformed_head_gets_a_400_and_the_connection_closes() {
-    let mut socket = FakeSocket { room: usize::MAX, ..FakeSocket::default() };
+    let mut socket = FakeSocket {
+        room: usize::MAX,
+        ..FakeSocket::default()
+    };
     socket.incoming.push_back(b"HELLO THERE\r\n\r\n".to_vec());
     let mut conn = Connection::default();
     conn.on_ready(&mut socket).unwrap();
-    insta::assert_snapshot!("ch07_bad_request", format!("{}\n\n{}", describe(&conn), raw(&socket.sent)));
+    insta::assert_snapshot!(
+        "ch07_bad_request",
+        format!("{}\n\n{}", describe(&conn), raw(&socket.sent))
+    );
 }
 
 #[test]
 fn http_1_0_closes_after_one_response() {
-    let mut socket = FakeSocket { room: usize::MAX, ..FakeSocket::default() };
-    socket.incoming.push_back(b"GET / HTTP/1.0\r\n\r\n".to_vec());
+    let mut socket = FakeSocket {
+        room: usize::MAX,
+        ..FakeSocket::default()
+    };
+    socket
+        .incoming
+        .push_back(b"GET / HTTP/1.0\r\n\r\n".to_vec());
     let mut conn = Connection::default();
     conn.on_ready(&mut socket).unwrap();
     insta::assert_snapshot!("ch07_http10", describe(&conn));
@@ -147,7 +170,9 @@ fn http_1_0_closes_after_one_response() {
 /// the test fails instead of hanging.
 fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     stream
 }
 
@@ -162,15 +187,26 @@ fn the_mio_loop_serves_real_clients() {
     let mut second = connect(addr);
     // Both are open at once on one server thread; the second is answered
     // while the first is still mid-conversation.
-    first.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    first
+        .write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        .unwrap();
     second.write_all(b"GET /nothing HTTP/1.0\r\n\r\n").unwrap();
     let mut second_response = Vec::new();
     second.read_to_end(&mut second_response).unwrap();
-    first.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+    first
+        .write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut first_responses = Vec::new();
     first.read_to_end(&mut first_responses).unwrap();
 
-    insta::assert_snapshot!("ch07_over_tcp", format!("--- second:\n{}\n--- first:\n{}", raw(&second_response), raw(&first_responses)));
+    insta::assert_snapshot!(
+        "ch07_over_tcp",
+        format!(
+            "--- second:\n{}\n--- first:\n{}",
+            raw(&second_response),
+            raw(&first_responses)
+        )
+    );
     assert_eq!(server.join().expect("server thread panicked").unwrap(), 2);
 }
 

@@ -9,7 +9,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 /// The value of the first header called `name`, compared without case.
 pub fn header<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
-    head.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    head.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// HTTP/1.1 keeps alive unless `Connection: close`; HTTP/1.0 the reverse.
@@ -40,7 +43,9 @@ pub enum BodyFraming {
 pub fn body_framing(head: &RequestHead) -> Result<BodyFraming, Response> {
     let length = header(head, "Content-Length");
     match header(head, "Transfer-Encoding") {
-        Some(_) if length.is_some() => Err(text(400, "both Content-Length and Transfer-Encoding\n")),
+        Some(_) if length.is_some() => {
+            Err(text(400, "both Content-Length and Transfer-Encoding\n"))
+        }
         Some(te) if te.eq_ignore_ascii_case("chunked") => Ok(BodyFraming::Chunked),
         Some(te) => Err(text(400, &format!("unsupported Transfer-Encoding: {te}\n"))),
         None => match length {
@@ -79,7 +84,10 @@ pub fn route(head: &RequestHead, body: &[u8]) -> Response {
             headers: vec![("Content-Type".into(), "application/octet-stream".into())],
             body: Body::Full(body.to_vec()),
         },
-        ("GET", "/big") => text(200, &"Bytes wait in the write queue until the socket takes them.\n".repeat(100_000)),
+        ("GET", "/big") => text(
+            200,
+            &"Bytes wait in the write queue until the socket takes them.\n".repeat(100_000),
+        ),
         (_, "/" | "/echo" | "/big") => text(405, "method not allowed\n"),
         _ => text(404, &format!("no page at {}\n", head.path)),
     }
@@ -102,6 +110,10 @@ pub fn error_bytes(response: &Response) -> Vec<u8> {
 
 /// The response for a head that can never be valid.
 pub fn head_error(err: &HeadError) -> Response {
-    let status = if matches!(err, HeadError::Invalid(_)) { 400 } else { 431 };
+    let status = if matches!(err, HeadError::Invalid(_)) {
+        400
+    } else {
+        431
+    };
     text(status, &format!("{err:?}\n"))
 }

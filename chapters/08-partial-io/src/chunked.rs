@@ -83,20 +83,29 @@ impl ChunkedDecoder {
                 Step::Size => {
                     let Some(end) = line_end(rest) else {
                         // Half a line: wait for more, but not forever.
-                        return if rest.len() > MAX_LINE { Err(ChunkedError::LineTooLong) } else { Ok(pos) };
+                        return if rest.len() > MAX_LINE {
+                            Err(ChunkedError::LineTooLong)
+                        } else {
+                            Ok(pos)
+                        };
                     };
                     let line = &rest[..end - 2];
                     // Chunk extensions (";name=value") are allowed and ignored.
                     let digits = line.split(|&b| b == b';').next().unwrap_or_default();
                     let text = String::from_utf8_lossy(digits).trim().to_string();
                     // Only hex digits: `from_str_radix` alone would also take "+5".
-                    let bad_size = || ChunkedError::BadSize(String::from_utf8_lossy(line).into_owned());
+                    let bad_size =
+                        || ChunkedError::BadSize(String::from_utf8_lossy(line).into_owned());
                     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
                         return Err(bad_size());
                     }
                     let size = usize::from_str_radix(&text, 16).map_err(|_| bad_size())?;
                     pos += end;
-                    self.step = if size == 0 { Step::Trailers } else { Step::Data { remaining: size } };
+                    self.step = if size == 0 {
+                        Step::Trailers
+                    } else {
+                        Step::Data { remaining: size }
+                    };
                 }
                 Step::Data { remaining } => {
                     if rest.is_empty() {
@@ -106,7 +115,13 @@ impl ChunkedDecoder {
                     let take = remaining.min(rest.len());
                     body.extend_from_slice(&rest[..take]);
                     pos += take;
-                    self.step = if take == remaining { Step::DataEnd } else { Step::Data { remaining: remaining - take } };
+                    self.step = if take == remaining {
+                        Step::DataEnd
+                    } else {
+                        Step::Data {
+                            remaining: remaining - take,
+                        }
+                    };
                 }
                 Step::DataEnd => {
                     if rest.len() < 2 {
@@ -120,7 +135,11 @@ impl ChunkedDecoder {
                 }
                 Step::Trailers => {
                     let Some(end) = line_end(rest) else {
-                        return if rest.len() > MAX_LINE { Err(ChunkedError::LineTooLong) } else { Ok(pos) };
+                        return if rest.len() > MAX_LINE {
+                            Err(ChunkedError::LineTooLong)
+                        } else {
+                            Ok(pos)
+                        };
                     };
                     pos += end;
                     // Trailer fields are skipped; the empty line ends the body.

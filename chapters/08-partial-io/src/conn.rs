@@ -88,7 +88,11 @@ enum Framing {
 #[derive(Debug)]
 enum Phase {
     Head,
-    Body { head: RequestHead, framing: Framing, body: Vec<u8> },
+    Body {
+        head: RequestHead,
+        framing: Framing,
+        body: Vec<u8>,
+    },
 }
 
 /// One client connection.
@@ -107,7 +111,14 @@ pub struct Connection {
 
 impl Default for Connection {
     fn default() -> Self {
-        Connection { read_buf: Vec::new(), phase: Phase::Head, queue: WriteQueue::default(), closing: false, eof: false, served: 0 }
+        Connection {
+            read_buf: Vec::new(),
+            phase: Phase::Head,
+            queue: WriteQueue::default(),
+            closing: false,
+            eof: false,
+            served: 0,
+        }
     }
 }
 
@@ -190,10 +201,16 @@ impl Connection {
                         Ok(BodyFraming::Chunked) => Framing::Chunked(ChunkedDecoder::default()),
                     };
                     // curl asks before sending a large body; say "go on".
-                    if crate::app::header(&head, "Expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+                    if crate::app::header(&head, "Expect")
+                        .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"))
+                    {
                         self.queue.push(b"HTTP/1.1 100 Continue\r\n\r\n".to_vec());
                     }
-                    self.phase = Phase::Body { head, framing, body: Vec::new() };
+                    self.phase = Phase::Body {
+                        head,
+                        framing,
+                        body: Vec::new(),
+                    };
                     true
                 }
             },
@@ -207,7 +224,9 @@ impl Connection {
                     }
                     Framing::Chunked(decoder) => match decoder.decode(&self.read_buf, body) {
                         Ok(used) => (used, decoder.is_done()),
-                        Err(err) => return self.fail(text(400, &format!("bad chunked body: {err:?}\n"))),
+                        Err(err) => {
+                            return self.fail(text(400, &format!("bad chunked body: {err:?}\n")))
+                        }
                     },
                 };
                 self.read_buf.drain(..used);
@@ -215,7 +234,9 @@ impl Connection {
                     return self.fail(text(413, "body too large\n"));
                 }
                 if complete {
-                    let Phase::Body { head, body, .. } = std::mem::replace(&mut self.phase, Phase::Head) else {
+                    let Phase::Body { head, body, .. } =
+                        std::mem::replace(&mut self.phase, Phase::Head)
+                    else {
                         unreachable!("we are in the Body phase")
                     };
                     self.finish(head, body);

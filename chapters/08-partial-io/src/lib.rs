@@ -50,11 +50,16 @@ struct Client {
 // ANCHOR: run
 /// Runs the event loop until `limit` connections have closed (or forever).
 /// With `trace`, prints every event and the state it leads to.
-pub fn run(listener: std::net::TcpListener, limit: Option<usize>, trace: bool) -> io::Result<usize> {
+pub fn run(
+    listener: std::net::TcpListener,
+    limit: Option<usize>,
+    trace: bool,
+) -> io::Result<usize> {
     listener.set_nonblocking(true)?;
     let mut listener = TcpListener::from_std(listener);
     let mut poll = Poll::new()?;
-    poll.registry().register(&mut listener, SERVER, Interest::READABLE)?;
+    poll.registry()
+        .register(&mut listener, SERVER, Interest::READABLE)?;
 
     let mut events = Events::with_capacity(128);
     let mut clients: HashMap<Token, Client> = HashMap::new();
@@ -80,17 +85,27 @@ pub fn run(listener: std::net::TcpListener, limit: Option<usize>, trace: bool) -
                     };
                     let token = Token(next_token);
                     next_token += 1;
-                    poll.registry().register(&mut stream, token, Interest::READABLE)?;
+                    poll.registry()
+                        .register(&mut stream, token, Interest::READABLE)?;
                     if trace {
                         println!("{token:?}: accepted {peer}");
                     }
-                    clients.insert(token, Client { stream, conn: Connection::default(), interest: Interest::READABLE });
+                    clients.insert(
+                        token,
+                        Client {
+                            stream,
+                            conn: Connection::default(),
+                            interest: Interest::READABLE,
+                        },
+                    );
                 }
                 continue;
             }
             // A connection is ready: let its state machine make progress.
             let token = event.token();
-            let Some(client) = clients.get_mut(&token) else { continue };
+            let Some(client) = clients.get_mut(&token) else {
+                continue;
+            };
             let result = client.conn.on_ready(&mut client.stream);
             if trace {
                 println!(
@@ -104,7 +119,8 @@ pub fn run(listener: std::net::TcpListener, limit: Option<usize>, trace: bool) -
             match (result, client.conn.interest()) {
                 (Ok(()), Some(interest)) => {
                     if interest != client.interest {
-                        poll.registry().reregister(&mut client.stream, token, interest)?;
+                        poll.registry()
+                            .reregister(&mut client.stream, token, interest)?;
                         client.interest = interest;
                     }
                 }

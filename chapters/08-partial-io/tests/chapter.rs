@@ -22,7 +22,9 @@ fn raw(bytes: &[u8]) -> String {
 /// Feeds `pieces` to a decoder the way a connection does: append each piece
 /// to a buffer, decode, drop the bytes the decoder used. Returns the body,
 /// whether it finished, and the bytes left in the buffer.
-fn feed<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> Result<(Vec<u8>, bool, Vec<u8>), ChunkedError> {
+fn feed<'a>(
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<(Vec<u8>, bool, Vec<u8>), ChunkedError> {
     let mut decoder = ChunkedDecoder::default();
     let mut buffer = Vec::new();
     let mut body = Vec::new();
@@ -41,9 +43,15 @@ fn chunked_bodies_decode_and_stop_at_their_end() {
         ("two chunks", b"6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n"),
         ("uppercase hex", b"A\r\n0123456789\r\n0\r\n\r\n"),
         ("an extension", b"5;name=value\r\nhello\r\n0\r\n\r\n"),
-        ("trailers", b"2\r\nhi\r\n0\r\nX-Checksum: 42\r\nX-Other: 1\r\n\r\n"),
+        (
+            "trailers",
+            b"2\r\nhi\r\n0\r\nX-Checksum: 42\r\nX-Other: 1\r\n\r\n",
+        ),
         ("empty body", b"0\r\n\r\n"),
-        ("next request after", b"2\r\nhi\r\n0\r\n\r\nGET /next HTTP/1.1\r\n"),
+        (
+            "next request after",
+            b"2\r\nhi\r\n0\r\n\r\nGET /next HTTP/1.1\r\n",
+        ),
         ("not finished", b"5\r\nhel"),
         ("not hex", b"zz\r\nhello\r\n0\r\n\r\n"),
         ("a plus sign", b"+5\r\nhello\r\n0\r\n\r\n"),
@@ -74,7 +82,15 @@ fn the_decoder_waits_for_half_lines_and_half_crlfs() {
     let mut buffer = Vec::new();
     let mut body = Vec::new();
     let mut trace = String::new();
-    for piece in ["1", "0\r", "\nsixteen", " bytes ok\r", "\n0", "\r\n\r", "\n"] {
+    for piece in [
+        "1",
+        "0\r",
+        "\nsixteen",
+        " bytes ok\r",
+        "\n0",
+        "\r\n\r",
+        "\n",
+    ] {
         buffer.extend_from_slice(piece.as_bytes());
         let used = decoder.decode(&buffer, &mut body).unwrap();
         buffer.drain(..used);
@@ -136,19 +152,31 @@ fn the_write_queue_sends_in_order_across_partial_writes() {
     let mut queue = WriteQueue::default();
     queue.push(b"first response\n".to_vec());
     queue.push(b"second response\n".to_vec());
-    let mut socket = FakeSocket { room: 10, ..FakeSocket::default() };
+    let mut socket = FakeSocket {
+        room: 10,
+        ..FakeSocket::default()
+    };
     let mut trace = String::new();
     for room in [10, 20, 40] {
         socket.room = room;
         let sent = queue.write_to(&mut socket).unwrap();
-        writeln!(trace, "room {room:>2}: sent {sent:>2}, still queued {:>2}, on the wire {:?}", queue.queued(), String::from_utf8_lossy(&socket.sent)).unwrap();
+        writeln!(
+            trace,
+            "room {room:>2}: sent {sent:>2}, still queued {:>2}, on the wire {:?}",
+            queue.queued(),
+            String::from_utf8_lossy(&socket.sent)
+        )
+        .unwrap();
     }
     insta::assert_snapshot!("ch08_write_queue", trace);
 }
 
 #[test]
 fn pipelined_requests_with_bodies_are_answered_in_order() {
-    let mut socket = FakeSocket { room: usize::MAX, ..FakeSocket::default() };
+    let mut socket = FakeSocket {
+        room: usize::MAX,
+        ..FakeSocket::default()
+    };
     // Three requests in one read: a chunked POST, a Content-Length POST, a GET.
     socket.incoming.push_back(
         b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nchun\r\n3\r\nked\r\n0\r\n\r\n\
@@ -160,17 +188,30 @@ fn pipelined_requests_with_bodies_are_answered_in_order() {
     conn.on_ready(&mut socket).unwrap();
     insta::assert_snapshot!(
         "ch08_pipelined_bodies",
-        format!("served {}, closed {}\n\n{}", conn.served, conn.is_closed(), raw(&socket.sent))
+        format!(
+            "served {}, closed {}\n\n{}",
+            conn.served,
+            conn.is_closed(),
+            raw(&socket.sent)
+        )
     );
 }
 
 #[test]
 fn a_broken_chunked_body_gets_a_400_and_the_connection_closes() {
-    let mut socket = FakeSocket { room: usize::MAX, ..FakeSocket::default() };
-    socket.incoming.push_back(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n".to_vec());
+    let mut socket = FakeSocket {
+        room: usize::MAX,
+        ..FakeSocket::default()
+    };
+    socket
+        .incoming
+        .push_back(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n".to_vec());
     let mut conn = Connection::default();
     conn.on_ready(&mut socket).unwrap();
-    insta::assert_snapshot!("ch08_bad_chunked", format!("closed {}\n\n{}", conn.is_closed(), raw(&socket.sent)));
+    insta::assert_snapshot!(
+        "ch08_bad_chunked",
+        format!("closed {}\n\n{}", conn.is_closed(), raw(&socket.sent))
+    );
 }
 
 #[test]
@@ -181,7 +222,9 @@ fn a_client_that_does_not_read_its_responses_is_not_read_from() {
     // reading, and waits only for the socket to become writable.
     let mut socket = FakeSocket::default();
     for _ in 0..5 {
-        socket.incoming.push_back(b"GET /big HTTP/1.1\r\n\r\n".to_vec());
+        socket
+            .incoming
+            .push_back(b"GET /big HTTP/1.1\r\n\r\n".to_vec());
     }
     let mut conn = Connection::default();
     conn.on_ready(&mut socket).unwrap();
@@ -202,14 +245,19 @@ fn a_client_that_does_not_read_its_responses_is_not_read_from() {
         socket.incoming.len(),
         conn.interest()
     );
-    insta::assert_snapshot!("ch08_backpressure", format!("stalled:  {before}\ndrained:  {after}"));
+    insta::assert_snapshot!(
+        "ch08_backpressure",
+        format!("stalled:  {before}\ndrained:  {after}")
+    );
 }
 
 /// A client socket with a generous read timeout: if the server is broken,
 /// the test fails instead of hanging.
 fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     stream
 }
 

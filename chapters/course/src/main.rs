@@ -36,7 +36,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["list"] | [] => list(&chapters_dir, &chapters),
         ["check", n] => find(&chapters, n).and_then(|c| check(&chapters_dir, c)),
         ["hint", n] => find(&chapters, n).and_then(hint),
@@ -83,13 +88,19 @@ fn discover(chapters_dir: &Path) -> std::io::Result<Vec<Chapter>> {
     for entry in fs::read_dir(chapters_dir)? {
         let entry = entry?;
         let folder = entry.file_name().to_string_lossy().into_owned();
-        let Some((digits, _slug)) = folder.split_once('-') else { continue };
+        let Some((digits, _slug)) = folder.split_once('-') else {
+            continue;
+        };
         if digits.len() != 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
         let manifest = entry.path().join("Cargo.toml");
-        let Ok(text) = fs::read_to_string(&manifest) else { continue };
-        let Some(package) = package_name(&text) else { continue };
+        let Ok(text) = fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let Some(package) = package_name(&text) else {
+            continue;
+        };
         chapters.push(Chapter {
             number: digits.parse().expect("two digits"),
             folder,
@@ -159,9 +170,14 @@ fn list(chapters_dir: &Path, chapters: &[Chapter]) -> Result<(), String> {
         };
         println!("  {mark} {:>2}  {}", chapter.number, chapter.folder);
     }
-    let passed = chapters.iter().filter(|c| done.contains(&c.package)).count();
+    let passed = chapters
+        .iter()
+        .filter(|c| done.contains(&c.package))
+        .count();
     println!("\n{passed} of {} exercises passed.", chapters.len());
-    println!("Work on one:  cargo run -p course -- check N   (hints: cargo run -p course -- hint N)");
+    println!(
+        "Work on one:  cargo run -p course -- check N   (hints: cargo run -p course -- hint N)"
+    );
     Ok(())
 }
 
@@ -180,7 +196,10 @@ fn cargo(args: &[&str]) -> Command {
 }
 
 fn check(chapters_dir: &Path, chapter: &Chapter) -> Result<(), String> {
-    println!("Checking chapter {} ({}) in exercise mode...\n", chapter.number, chapter.folder);
+    println!(
+        "Checking chapter {} ({}) in exercise mode...\n",
+        chapter.number, chapter.folder
+    );
     let status = cargo(&["test", "-p", &chapter.package, "--features", "exercise"])
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -196,14 +215,19 @@ fn check(chapters_dir: &Path, chapter: &Chapter) -> Result<(), String> {
     let mut done = load_progress(chapters_dir);
     done.insert(chapter.package.clone());
     let text: String = done.iter().map(|p| format!("{p}\n")).collect();
-    fs::write(progress_file(chapters_dir), text).map_err(|e| format!("cannot save progress: {e}"))?;
-    println!("\nChapter {} passes. Well done! Progress saved; see `cargo run -p course -- list`.", chapter.number);
+    fs::write(progress_file(chapters_dir), text)
+        .map_err(|e| format!("cannot save progress: {e}"))?;
+    println!(
+        "\nChapter {} passes. Well done! Progress saved; see `cargo run -p course -- list`.",
+        chapter.number
+    );
     Ok(())
 }
 
 fn hint(chapter: &Chapter) -> Result<(), String> {
     let path = chapter.dir.join("HINT.md");
-    let text = fs::read_to_string(&path).map_err(|e| format!("no hints for chapter {}: {e}", chapter.number))?;
+    let text = fs::read_to_string(&path)
+        .map_err(|e| format!("no hints for chapter {}: {e}", chapter.number))?;
     println!("{text}");
     Ok(())
 }
@@ -221,7 +245,10 @@ fn run_quiet(args: &[&str]) -> Result<Run, String> {
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&output.stderr));
-    Ok(Run { ok: output.status.success(), output: text })
+    Ok(Run {
+        ok: output.status.success(),
+        output: text,
+    })
 }
 
 /// The totals of every `test result:` line, e.g. `(passed, failed)`.
@@ -258,7 +285,9 @@ fn verify_chapter(chapter: &Chapter) -> Result<String, String> {
     let (passed, failed) = test_counts(&reference.output);
     if !reference.ok || passed == 0 || failed != 0 {
         show_tail(&reference.output);
-        return Err(format!("reference tests do not pass ({passed} passed, {failed} failed)"));
+        return Err(format!(
+            "reference tests do not pass ({passed} passed, {failed} failed)"
+        ));
     }
     let build = run_quiet(&["test", "-p", pkg, "--features", "exercise", "--no-run"])?;
     if !build.ok {
