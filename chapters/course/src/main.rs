@@ -243,8 +243,9 @@ fn run_quiet(args: &[&str]) -> Result<Run, String> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    // Cargo's own messages (compile errors) first, then the test output.
+    let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stdout));
     Ok(Run {
         ok: output.status.success(),
         output: text,
