@@ -1,1 +1,45 @@
-pub fn x(){}
+//! The HTTP/1.1 engine: everything between a TCP socket and a [`Handler`].
+//!
+//! Read it in this order, which is also the path of a request:
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`server`] | the event loop: accepts, polls, drives connections, keeps deadlines |
+//! | [`connection`] | one connection's state machine: read, dispatch, write, close |
+//! | [`buffer`] | the read buffer the parser consumes from |
+//! | [`reader`] | bytes to requests, head then body, without I/O |
+//! | [`request`] | the request head: httparse plus the framing rules |
+//! | [`chunked`] | the chunked transfer coding, decoded by hand |
+//! | [`body`] | where a request body is kept (memory or a temp file) |
+//! | [`pool`] | the worker threads that run the handler |
+//! | [`handler`] | the trait a handler implements |
+//! | [`responder`] | response framing and the promises a response makes |
+//! | [`outbox`] | how workers hand bytes back to the loop |
+//! | [`date`], [`config`], [`error`], [`listener`] | the supporting cast |
+
+pub mod body;
+pub mod buffer;
+pub mod chunked;
+pub mod config;
+pub mod connection;
+pub mod date;
+pub mod echo;
+pub mod error;
+pub mod handler;
+pub mod listener;
+pub mod outbox;
+pub mod pool;
+pub mod reader;
+pub mod request;
+pub mod responder;
+pub mod server;
+
+pub use body::RequestBody;
+pub use config::Config;
+pub use error::HttpError;
+pub use handler::{Handler, Request, ResponseHead};
+pub use listener::{ListenAddr, Listener, PeerAddr};
+pub use outbox::ClientGone;
+pub use request::{Header, RequestHead, Version};
+pub use responder::Responder;
+pub use server::{Server, StopHandle};

@@ -1,0 +1,465 @@
+//! One client connection: a state machine driven by the event loop.
+//!
+//! ```text
+//!            bytes arrive                   request complete
+//!   Reading ───────────────► (head, body) ─────────────────► Responding
+//!      ▲                                                          │
+//!      │       response ended, keep-alive                         │
+//!      └──────────────────────────────────────────────────────────┘
+//!                                                                 │ close / error
+//!                                                                 ▼
+//!                                        Closing ──► Lingering ──► Closed
+//! ```
+//!
+//! The loop calls [`Connection::drive`] whenever something may have changed
+//! (the socket became readable or writable, a worker produced output, a
+//! deadline passed). `drive` makes all the progress it can without blocking
+//! and returns; the socket is non-blocking, so a read or write that cannot
+//! happen now says `WouldBlock` and we wait for the next readiness event.
+//!
+//! Closing is done gently: after the last response we shut down our sending
+//! side and read (and throw away) what the client still sends for a moment.
+//! Closing a socket with unread input makes the kernel send a reset, which
+//! can destroy the error response we just wrote before the client reads it.
+
+use std::io::{self, IoSlice, Read, Write};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::buffer::ReadBuffer;
+use super::config::Config;
+use super::error::HttpError;
+use super::handler::Request;
+use super::listener::{ListenAddr, PeerAddr, Stream};
+use super::outbox::{Notifier, Outbox, ResponseEnd};
+use super::pool::{Job, WorkerPool};
+use super::reader::{ReadEvent, RequestReader};
+use super::responder::{error_response, Responder};
+
+/// How long we keep discarding input after our last response before closing.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// What a connection needs from the loop that owns it.
+pub struct LoopContext<'a> {
+    pub config: &'a Config,
+    pub server_name: &'a Arc<str>,
+    pub pool: &'a WorkerPool,
+    pub notifier: &'a Arc<Notifier>,
+    pub stopping: &'a Arc<AtomicBool>,
+    pub now: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for, or reading, a request.
+    Reading,
+    /// A worker is producing the response.
+    Responding,
+    /// Sending the last bytes, then closing.
+    Closing,
+    /// Our side is shut; discarding input until `LINGER` passes or EOF.
+    Lingering { until: Instant },
+    Closed,
+}
+
+/// Response bytes waiting for the socket, sent with vectored writes.
+#[derive(Default)]
+struct WriteQueue {
+    chunks: std::collections::VecDeque<Vec<u8>>,
+    /// How much of the front chunk is already sent.
+    offset: usize,
+    bytes: usize,
+}
+
+impl WriteQueue {
+    fn push(&mut self, chunk: Vec<u8>) {
+        if !chunk.is_empty() {
+            self.bytes += chunk.len();
+            self.chunks.push_back(chunk);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bytes == 0
+    }
+
+    /// One `writev` of up to 32 chunks; returns how many bytes went out.
+    fn write_to(&mut self, stream: &mut Stream) -> io::Result<usize> {
+        let mut slices: [IoSlice<'_>; 32] = [IoSlice::new(&[]); 32];
+        let mut count = 0;
+        for (i, chunk) in self.chunks.iter().take(32).enumerate() {
+            slices[i] = IoSlice::new(if i == 0 { &chunk[self.offset..] } else { chunk });
+            count += 1;
+        }
+        let written = stream.write_vectored(&slices[..count])?;
+        self.bytes -= written;
+        let mut left = written;
+        while left > 0 {
+            let front_left = self.chunks[0].len() - self.offset;
+            if left >= front_left {
+                left -= front_left;
+                self.chunks.pop_front();
+                self.offset = 0;
+            } else {
+                self.offset += left;
+                left = 0;
+            }
+        }
+        Ok(written)
+    }
+}
+
+pub struct Connection {
+    stream: Stream,
+    token: mio::Token,
+    peer: PeerAddr,
+    local: ListenAddr,
+    reader: RequestReader,
+    read_buf: ReadBuffer,
+    out: WriteQueue,
+    phase: Phase,
+    /// The outbox of the request a worker is answering.
+    in_flight: Option<Arc<Outbox>>,
+    /// Edge-triggered readiness: the socket may have unread bytes.
+    readable: bool,
+    /// The client has shut down its sending side.
+    read_closed: bool,
+    /// Deadline bookkeeping (see [`Connection::deadline`]).
+    idle_since: Instant,
+    request_started: Option<Instant>,
+    last_read: Instant,
+    last_write: Instant,
+    requests_served: u64,
+    /// The earliest deadline the loop's timer queue holds for us.
+    pub timer_at: Option<Instant>,
+}
+
+impl Connection {
+    pub fn new(stream: Stream, token: mio::Token, peer: PeerAddr, local: ListenAddr, now: Instant) -> Self {
+        Connection {
+            stream,
+            token,
+            peer,
+            local,
+            reader: RequestReader::default(),
+            read_buf: ReadBuffer::with_capacity(4096),
+            out: WriteQueue::default(),
+            phase: Phase::Reading,
+            in_flight: None,
+            readable: false,
+            read_closed: false,
+            idle_since: now,
+            request_started: None,
+            last_read: now,
+            last_write: now,
+            requests_served: 0,
+            timer_at: None,
+        }
+    }
+
+    pub fn stream_mut(&mut self) -> &mut Stream {
+        &mut self.stream
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// The socket reported readiness (edge-triggered: remember it).
+    pub fn mark_readable(&mut self) {
+        self.readable = true;
+    }
+
+    /// Idle between requests: nothing buffered, nothing in flight, nothing to send.
+    fn is_idle(&self) -> bool {
+        self.phase == Phase::Reading
+            && self.reader.at_request_boundary()
+            && self.read_buf.is_empty()
+            && self.out.is_empty()
+    }
+
+    /// Makes every bit of progress possible right now.
+    pub fn drive(&mut self, ctx: &LoopContext<'_>) {
+        loop {
+            let progressed = match self.phase {
+                Phase::Reading => self.step_reading(ctx),
+                Phase::Responding => self.step_responding(ctx),
+                Phase::Closing => self.step_closing(ctx),
+                Phase::Lingering { .. } => self.step_lingering(),
+                Phase::Closed => return,
+            };
+            let wrote = self.flush(ctx);
+            if !progressed && !wrote {
+                return;
+            }
+        }
+    }
+
+    /// Reads and parses; hands a complete request to a worker.
+    fn step_reading(&mut self, ctx: &LoopContext<'_>) -> bool {
+        // Backpressure: while a client leaves earlier responses unread, do not
+        // start answering its next pipelined request.
+        if self.out.bytes > ctx.config.max_pending_output {
+            return false;
+        }
+        match self.reader.advance(&mut self.read_buf, ctx.config) {
+            Ok(ReadEvent::NeedMore) => self.read_more(ctx),
+            Ok(ReadEvent::SendContinue) => {
+                self.out.push(b"HTTP/1.1 100 Continue\r\n\r\n".to_vec());
+                true
+            }
+            Ok(ReadEvent::Request(parsed)) => {
+                let outbox = Arc::new(Outbox::new(
+                    self.token,
+                    Arc::clone(ctx.notifier),
+                    ctx.config.max_pending_output,
+                ));
+                let responder = Responder::new(
+                    &parsed.head,
+                    Arc::clone(&outbox),
+                    Arc::clone(ctx.server_name),
+                    Arc::clone(ctx.stopping),
+                );
+                let request = Request {
+                    head: parsed.head,
+                    body: parsed.body,
+                    peer: self.peer,
+                    local: self.local.clone(),
+                };
+                self.in_flight = Some(outbox);
+                self.request_started = None;
+                self.phase = Phase::Responding;
+                ctx.pool.submit(Job { request, responder });
+                true
+            }
+            Err(error) => {
+                self.refuse(&error, ctx);
+                true
+            }
+        }
+    }
+
+    fn refuse(&mut self, error: &HttpError, ctx: &LoopContext<'_>) {
+        log::info!("{}: refused a request: {error}", peer_label(&self.peer));
+        self.out.push(error_response(error, ctx.server_name));
+        self.phase = Phase::Closing;
+    }
+
+    /// Reads what the socket has into the buffer. Returns whether anything changed.
+    fn read_more(&mut self, ctx: &LoopContext<'_>) -> bool {
+        if self.read_closed {
+            // The client will send nothing more.
+            if self.reader.at_request_boundary() && self.read_buf.is_empty() {
+                self.phase = Phase::Closing;
+            } else {
+                log::debug!("{}: client closed in the middle of a request", peer_label(&self.peer));
+                self.close();
+            }
+            return true;
+        }
+        if !self.readable {
+            return false;
+        }
+        let limit = ctx.config.max_head.max(16 * 1024);
+        let stream = &mut self.stream;
+        match self.read_buf.fill_with(limit, |space| stream.read(space)) {
+            Ok(Some(0)) => {
+                self.read_closed = true;
+                true
+            }
+            Ok(Some(_)) => {
+                self.last_read = ctx.now;
+                if self.request_started.is_none() {
+                    self.request_started = Some(ctx.now);
+                }
+                true
+            }
+            // The buffer is full and the parser still wants more: only the head
+            // limits can be hit here, and parse_head reports them itself.
+            Ok(None) => false,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.readable = false;
+                false
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => true,
+            Err(e) => {
+                log::debug!("{}: read failed: {e}", peer_label(&self.peer));
+                self.close();
+                true
+            }
+        }
+    }
+
+    /// Moves the worker's output into the write queue; notices the response's end.
+    fn step_responding(&mut self, ctx: &LoopContext<'_>) -> bool {
+        if self.out.bytes > ctx.config.max_pending_output {
+            return false; // the worker waits until we have sent some
+        }
+        let Some(outbox) = &self.in_flight else {
+            self.phase = Phase::Reading;
+            return true;
+        };
+        let mut chunks = Vec::new();
+        let end = outbox.take(&mut chunks);
+        let got_bytes = !chunks.is_empty();
+        for chunk in chunks {
+            self.out.push(chunk);
+        }
+        let Some(end) = end else {
+            return got_bytes;
+        };
+        self.in_flight = None;
+        self.requests_served += 1;
+        let stopping = ctx.stopping.load(std::sync::atomic::Ordering::Relaxed);
+        match end {
+            ResponseEnd::KeepAlive if !stopping => {
+                self.phase = Phase::Reading;
+                self.idle_since = ctx.now;
+                // Pipelined bytes already waiting start the next request's clock.
+                self.request_started = (!self.read_buf.is_empty()).then_some(ctx.now);
+            }
+            _ => self.phase = Phase::Closing,
+        }
+        true
+    }
+
+    fn step_closing(&mut self, ctx: &LoopContext<'_>) -> bool {
+        if !self.out.is_empty() {
+            return false; // flush first
+        }
+        if self.read_closed {
+            self.close();
+        } else {
+            if let Err(e) = self.stream.shutdown_write() {
+                log::debug!("{}: shutdown failed: {e}", peer_label(&self.peer));
+                self.close();
+                return true;
+            }
+            self.phase = Phase::Lingering { until: ctx.now + LINGER };
+        }
+        true
+    }
+
+    /// Reads and discards until the client closes too (or the linger deadline).
+    fn step_lingering(&mut self) -> bool {
+        if !self.readable {
+            return false;
+        }
+        let mut scratch = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut scratch) {
+                Ok(0) => {
+                    self.close();
+                    return true;
+                }
+                Ok(_) => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.readable = false;
+                    return false;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.close();
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// Writes queued bytes until done or `WouldBlock`. Returns whether any went out.
+    fn flush(&mut self, ctx: &LoopContext<'_>) -> bool {
+        let mut wrote = false;
+        while !self.out.is_empty() && self.phase != Phase::Closed {
+            match self.out.write_to(&mut self.stream) {
+                Ok(0) => {
+                    self.close();
+                    break;
+                }
+                Ok(_) => {
+                    self.last_write = ctx.now;
+                    wrote = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    log::debug!("{}: write failed: {e}", peer_label(&self.peer));
+                    self.close();
+                }
+            }
+        }
+        wrote
+    }
+
+    /// Closes now. A worker still writing to us learns it on its next write.
+    pub fn close(&mut self) {
+        self.phase = Phase::Closed;
+        if let Some(outbox) = self.in_flight.take() {
+            outbox.mark_gone();
+        }
+    }
+
+    /// The loop is stopping: idle connections close at once, busy ones after
+    /// their current response (the responder stops offering keep-alive).
+    pub fn on_stop(&mut self) {
+        if self.is_idle() {
+            self.close();
+        }
+    }
+
+    /// When this connection next needs attention from the clock.
+    ///
+    /// Each phase has its own rule, because each defends against a different
+    /// client: the header deadline counts from the request's first byte (a
+    /// slowloris client trickling bytes does not extend it), the body deadline
+    /// from the last progress (a big upload on a slow link is fine while it
+    /// moves), the idle deadline from the end of the last response, and the
+    /// write deadline from the last byte the client accepted.
+    pub fn deadline(&self, config: &Config) -> Option<Instant> {
+        let read_deadline = match self.phase {
+            Phase::Reading if self.reader.reading_body() => Some(self.last_read + config.body_timeout),
+            Phase::Reading => match self.request_started {
+                Some(started) => Some(started + config.header_timeout),
+                None if self.requests_served == 0 => Some(self.idle_since + config.header_timeout),
+                None => Some(self.idle_since + config.keepalive_timeout),
+            },
+            Phase::Lingering { until } => Some(until),
+            Phase::Responding | Phase::Closing | Phase::Closed => None,
+        };
+        let write_deadline = (!self.out.is_empty()).then(|| self.last_write + config.write_timeout);
+        match (read_deadline, write_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A deadline passed: answer 408 to a half-sent request, close the rest.
+    pub fn on_deadline(&mut self, ctx: &LoopContext<'_>) {
+        let Some(deadline) = self.deadline(ctx.config) else {
+            return;
+        };
+        if deadline > ctx.now {
+            return; // progress was made since this timer was set
+        }
+        if !self.out.is_empty() && self.last_write + ctx.config.write_timeout <= ctx.now {
+            log::info!("{}: client stopped reading the response; closing", peer_label(&self.peer));
+            self.close();
+            return;
+        }
+        match self.phase {
+            Phase::Reading if self.request_started.is_some() || self.reader.reading_body() => {
+                log::info!("{}: request not received in time", peer_label(&self.peer));
+                self.refuse(&HttpError::new(408, "request not received in time"), ctx);
+                self.drive(ctx);
+            }
+            _ => self.close(),
+        }
+    }
+}
+
+fn peer_label(peer: &PeerAddr) -> String {
+    match peer {
+        PeerAddr::Tcp(addr) => addr.to_string(),
+        PeerAddr::Unix => "unix-peer".to_string(),
+    }
+}

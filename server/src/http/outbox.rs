@@ -1,0 +1,170 @@
+//! How worker threads hand response bytes back to the event loop.
+//!
+//! The loop owns every socket; workers never touch one. A worker puts encoded
+//! response bytes into the connection's [`Outbox`] and tells the loop which
+//! connection has news through the [`Notifier`] (a list of tokens plus a
+//! `mio::Waker`, which makes `poll` return). Two rules keep this cheap and safe:
+//!
+//! - **Coalescing.** A worker only wakes the loop when the outbox goes from
+//!   "nothing scheduled" to "scheduled"; a burst of writes costs one wake-up.
+//! - **Backpressure.** When more than `max_pending` bytes wait, the worker
+//!   blocks (without the GIL: the gateway detaches before writing) until the
+//!   loop has sent them. A client that reads slowly slows its own response
+//!   down instead of growing the server's memory.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use mio::{Token, Waker};
+
+/// How a response ended, which decides what happens to the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseEnd {
+    /// Complete; the connection may serve another request.
+    KeepAlive,
+    /// Complete; close the connection after sending it.
+    Close,
+    /// Incomplete (a handler failed mid-body, or a body was short): close so
+    /// the client can tell the response is broken.
+    Abort,
+}
+
+/// The client went away (or timed out) before the response was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientGone;
+
+impl std::fmt::Display for ClientGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the client connection is gone")
+    }
+}
+
+impl std::error::Error for ClientGone {}
+
+/// Tells the event loop which connections have something new.
+pub struct Notifier {
+    ready: Mutex<Vec<Token>>,
+    waker: Waker,
+}
+
+impl Notifier {
+    pub fn new(waker: Waker) -> Self {
+        Notifier { ready: Mutex::new(Vec::new()), waker }
+    }
+
+    /// Marks a connection as ready and wakes the loop if it was not already due to look.
+    pub fn schedule(&self, token: Token) {
+        let was_empty = {
+            let mut ready = lock(&self.ready);
+            ready.push(token);
+            ready.len() == 1
+        };
+        if was_empty {
+            self.wake();
+        }
+    }
+
+    pub fn wake(&self) {
+        if let Err(error) = self.waker.wake() {
+            log::error!("could not wake the event loop: {error}");
+        }
+    }
+
+    /// Moves the ready tokens into `into` (the loop reuses one vector).
+    pub fn take(&self, into: &mut Vec<Token>) {
+        std::mem::swap(&mut *lock(&self.ready), into);
+    }
+}
+
+#[derive(Default)]
+struct OutboxState {
+    chunks: Vec<Vec<u8>>,
+    bytes: usize,
+    end: Option<ResponseEnd>,
+    /// The connection is closed: writes fail from now on.
+    gone: bool,
+    /// The loop has been told to look at this outbox and has not yet done so.
+    scheduled: bool,
+}
+
+/// One response's bytes on their way from a worker to the loop.
+pub struct Outbox {
+    state: Mutex<OutboxState>,
+    room: Condvar,
+    token: Token,
+    notifier: Arc<Notifier>,
+    max_pending: usize,
+}
+
+impl Outbox {
+    pub fn new(token: Token, notifier: Arc<Notifier>, max_pending: usize) -> Self {
+        Outbox {
+            state: Mutex::new(OutboxState::default()),
+            room: Condvar::new(),
+            token,
+            notifier,
+            max_pending,
+        }
+    }
+
+    /// Worker side: queues `bytes` (and, with `end`, finishes the response),
+    /// then waits while too much is pending.
+    pub fn push(&self, bytes: Vec<u8>, end: Option<ResponseEnd>) -> Result<(), ClientGone> {
+        let must_wake = {
+            let mut state = lock(&self.state);
+            if state.gone {
+                return Err(ClientGone);
+            }
+            if !bytes.is_empty() {
+                state.bytes += bytes.len();
+                state.chunks.push(bytes);
+            }
+            if end.is_some() {
+                state.end = end;
+            }
+            !std::mem::replace(&mut state.scheduled, true)
+        };
+        if must_wake {
+            self.notifier.schedule(self.token);
+        }
+        if end.is_some() {
+            return Ok(()); // nothing more will come; no need to wait
+        }
+        let mut state = lock(&self.state);
+        while state.bytes > self.max_pending && !state.gone {
+            state = self.room.wait(state).unwrap_or_else(PoisonError::into_inner);
+        }
+        if state.gone {
+            Err(ClientGone)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn is_gone(&self) -> bool {
+        lock(&self.state).gone
+    }
+
+    /// Loop side: takes everything queued, and the end marker if it came.
+    pub fn take(&self, into: &mut Vec<Vec<u8>>) -> Option<ResponseEnd> {
+        let mut state = lock(&self.state);
+        into.append(&mut state.chunks);
+        state.bytes = 0;
+        state.scheduled = false;
+        let end = state.end.take();
+        drop(state);
+        self.room.notify_all();
+        end
+    }
+
+    /// Loop side: the connection is closed; wake a waiting worker with an error.
+    pub fn mark_gone(&self) {
+        lock(&self.state).gone = true;
+        self.room.notify_all();
+    }
+}
+
+/// Locks a mutex, shrugging off poisoning: a panicking handler thread must not
+/// take the whole server down with it, and these states stay consistent.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

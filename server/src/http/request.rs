@@ -1,0 +1,359 @@
+//! Turning the bytes of a request head into a [`RequestHead`], strictly.
+//!
+//! `httparse` does the tokenising: it finds the method, target, version and
+//! header fields, and rejects bytes that are not allowed where they stand. It
+//! deliberately checks nothing about what the fields *mean*. This module adds
+//! the rules of RFC 9112 that decide how the message is framed, because a
+//! server and a proxy that disagree about where one request ends are how
+//! requests get smuggled:
+//!
+//! - only HTTP/1.0 and HTTP/1.1 are served (other well-formed versions: 505);
+//! - the target is origin-form, absolute-form (we use its path) or `*` for OPTIONS;
+//! - HTTP/1.1 needs exactly one `Host`;
+//! - `Content-Length` is digits only, and several values must agree;
+//! - `Transfer-Encoding` must end in a single `chunked`, never with `Content-Length`,
+//!   never on HTTP/1.0;
+//! - bare CR, NUL and other control bytes are refused;
+//! - heads that are too long get 414 or 431 instead of growing a buffer forever.
+
+use super::config::{Config, MAX_HEADERS};
+use super::error::HttpError;
+
+/// The HTTP versions we speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Http10,
+    Http11,
+}
+
+impl Version {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        }
+    }
+}
+
+/// How the request body is delimited on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// No body at all.
+    None,
+    /// Exactly this many bytes follow the head.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// One header field. Names are tokens (ASCII); values are raw bytes, which
+/// HTTP defines as ISO-8859-1 (latin-1), never UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+/// A parsed and validated request head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    pub method: String,
+    /// The request target exactly as sent.
+    pub target: Vec<u8>,
+    /// The path part of the target, still percent-encoded (`*` for `OPTIONS *`).
+    pub path: Vec<u8>,
+    /// The query string without the `?`, if the target had one.
+    pub query: Option<Vec<u8>>,
+    pub version: Version,
+    pub headers: Vec<Header>,
+    pub framing: BodyFraming,
+    /// Whether the client lets us keep the connection open afterwards.
+    pub keep_alive: bool,
+    /// `Expect: 100-continue` on HTTP/1.1: the client waits for our go-ahead.
+    pub expects_continue: bool,
+}
+
+impl RequestHead {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_slice())
+    }
+
+    pub fn is_head(&self) -> bool {
+        self.method == "HEAD"
+    }
+}
+
+/// Tries to parse a request head at the start of `buf`.
+///
+/// Returns `Ok(None)` when more bytes are needed, or the head and how many
+/// bytes it used. Limits are checked on partial input too, so a client that
+/// never sends a line end cannot make us buffer without bound.
+pub fn parse_head(buf: &[u8], config: &Config) -> Result<Option<(RequestHead, usize)>, HttpError> {
+    check_request_line_length(buf, config)?;
+
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut slots);
+    let head_len = match parsed.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => {
+            if buf.len() >= config.max_head {
+                return Err(HttpError::new(431, "request header section too large"));
+            }
+            return Ok(None);
+        }
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(HttpError::new(431, "too many header fields"))
+        }
+        Err(httparse::Error::Version) => return Err(version_error(buf)),
+        Err(error) => return Err(HttpError::bad_request(describe(error))),
+    };
+    if head_len > config.max_head {
+        return Err(HttpError::new(431, "request header section too large"));
+    }
+    // httparse tolerates a lone CR in a few places; a lone CR is read as a line
+    // end by some parsers and not by others, so we refuse it everywhere.
+    if has_bare_cr(&buf[..head_len]) {
+        return Err(HttpError::bad_request("bare CR in request head"));
+    }
+
+    let method = parsed.method.unwrap_or_default().to_string();
+    let raw_target = parsed.path.unwrap_or_default().as_bytes();
+    let version = match parsed.version {
+        Some(0) => Version::Http10,
+        _ => Version::Http11,
+    };
+    let (path, query) = split_target(&method, raw_target)?;
+
+    let mut headers = Vec::with_capacity(parsed.headers.len());
+    for field in parsed.headers.iter() {
+        headers.push(Header { name: field.name.to_string(), value: clean_value(field.value)? });
+    }
+
+    let mut head = RequestHead {
+        method,
+        target: raw_target.to_vec(),
+        path,
+        query,
+        version,
+        headers,
+        framing: BodyFraming::None,
+        keep_alive: false,
+        expects_continue: false,
+    };
+    apply_framing_rules(&mut head)?;
+    Ok(Some((head, head_len)))
+}
+
+/// 414 for a request line longer than the limit, even before it is complete.
+fn check_request_line_length(buf: &[u8], config: &Config) -> Result<(), HttpError> {
+    // Leading empty lines are allowed before a request (RFC 9112 §2.2).
+    let start = buf.iter().position(|b| *b != b'\r' && *b != b'\n').unwrap_or(buf.len());
+    let line = &buf[start..];
+    let line_len = line.iter().position(|b| *b == b'\n').unwrap_or(line.len());
+    if line_len > config.max_request_line {
+        return Err(HttpError::new(414, "request line too long"));
+    }
+    Ok(())
+}
+
+/// httparse only knows HTTP/1.0 and HTTP/1.1. A well-formed other version
+/// (`HTTP/2.0`, `HTTP/1.2`) deserves 505; anything else is plain garbage.
+fn version_error(buf: &[u8]) -> HttpError {
+    let line_end = buf.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(buf.len());
+    let line = &buf[..line_end];
+    let version = line.rsplit(|b| *b == b' ').next().unwrap_or_default();
+    let well_formed = version.len() == 8
+        && version.starts_with(b"HTTP/")
+        && version[5].is_ascii_digit()
+        && version[6] == b'.'
+        && version[7].is_ascii_digit();
+    if well_formed && line.split(|b| *b == b' ').count() == 3 {
+        HttpError::new(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+    } else {
+        HttpError::bad_request("malformed request line")
+    }
+}
+
+fn describe(error: httparse::Error) -> &'static str {
+    match error {
+        httparse::Error::HeaderName => "invalid header name",
+        httparse::Error::HeaderValue => "invalid header value",
+        httparse::Error::NewLine => "invalid line ending",
+        httparse::Error::Status => "invalid status",
+        httparse::Error::Token => "invalid method or request target",
+        httparse::Error::TooManyHeaders => "too many header fields",
+        httparse::Error::Version => "invalid HTTP version",
+    }
+}
+
+fn has_bare_cr(head: &[u8]) -> bool {
+    head.iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'\r' && head.get(i + 1) != Some(&b'\n'))
+}
+
+/// Splits the request target into path and query, by its form.
+fn split_target(method: &str, target: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), HttpError> {
+    if target.contains(&b'#') {
+        return Err(HttpError::bad_request("request target contains a fragment"));
+    }
+    let path_and_query = if target.first() == Some(&b'/') {
+        // origin-form. `//x` is a path that starts with an empty segment,
+        // never an authority: only absolute-form carries a host.
+        target
+    } else if target == b"*" {
+        if method != "OPTIONS" {
+            return Err(HttpError::bad_request("'*' is only a target for OPTIONS"));
+        }
+        return Ok((b"*".to_vec(), None));
+    } else if let Some(rest) = strip_scheme(target) {
+        // absolute-form (what clients send to proxies): skip the authority.
+        let path_start = rest.iter().position(|b| *b == b'/' || *b == b'?').unwrap_or(rest.len());
+        if path_start == 0 {
+            return Err(HttpError::bad_request("absolute URI without a host"));
+        }
+        &rest[path_start..]
+    } else {
+        return Err(HttpError::bad_request("invalid request target"));
+    };
+    let (path, query) = match path_and_query.iter().position(|b| *b == b'?') {
+        Some(q) => (&path_and_query[..q], Some(path_and_query[q + 1..].to_vec())),
+        None => (path_and_query, None),
+    };
+    let path = if path.is_empty() { b"/".to_vec() } else { path.to_vec() };
+    Ok((path, query))
+}
+
+fn strip_scheme(target: &[u8]) -> Option<&[u8]> {
+    for scheme in [&b"http://"[..], b"https://"] {
+        if target.len() > scheme.len() && target[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            return Some(&target[scheme.len()..]);
+        }
+    }
+    None
+}
+
+/// Trims optional whitespace around a value and refuses control bytes.
+fn clean_value(value: &[u8]) -> Result<Vec<u8>, HttpError> {
+    if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) {
+        return Err(HttpError::bad_request("control character in header value"));
+    }
+    let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
+    let end = value.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
+    Ok(value[start..end].to_vec())
+}
+
+/// Splits a comma-separated header list into trimmed, non-empty elements.
+fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value.split(|b| *b == b',').map(|element| element.trim_ascii()).filter(|e| !e.is_empty())
+}
+
+/// Host, Content-Length, Transfer-Encoding, Connection and Expect: the headers
+/// that decide how the message is framed and what happens to the connection.
+fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
+    let mut hosts = 0;
+    let mut content_length: Option<u64> = None;
+    let mut transfer_codings: Vec<Vec<u8>> = Vec::new();
+    let mut saw_transfer_encoding = false;
+    let mut close = false;
+    let mut keep_alive = false;
+    let mut expects_continue = false;
+
+    for header in &head.headers {
+        let name = header.name.as_str();
+        let value = header.value.as_slice();
+        if name.eq_ignore_ascii_case("host") {
+            hosts += 1;
+        } else if name.eq_ignore_ascii_case("content-length") {
+            let mut any = false;
+            for element in value.split(|b| *b == b',') {
+                let length = parse_content_length(element.trim_ascii())?;
+                any = true;
+                match content_length {
+                    Some(previous) if previous != length => {
+                        return Err(HttpError::bad_request("conflicting Content-Length values"))
+                    }
+                    _ => content_length = Some(length),
+                }
+            }
+            if !any {
+                return Err(HttpError::bad_request("empty Content-Length"));
+            }
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            saw_transfer_encoding = true;
+            // An empty element (`chunked,` or an empty value) is refused: servers
+            // that skip it have been fooled into reading a body nobody framed.
+            for element in value.split(|b| *b == b',') {
+                let element = element.trim_ascii();
+                if element.is_empty() {
+                    return Err(HttpError::bad_request("empty Transfer-Encoding element"));
+                }
+                transfer_codings.push(element.to_ascii_lowercase());
+            }
+        } else if name.eq_ignore_ascii_case("connection") {
+            for token in list_elements(value) {
+                close |= token.eq_ignore_ascii_case(b"close");
+                keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case("expect") {
+            if value.eq_ignore_ascii_case(b"100-continue") {
+                expects_continue = true;
+            } else {
+                return Err(HttpError::new(417, "unsupported expectation"));
+            }
+        }
+    }
+
+    if hosts > 1 {
+        return Err(HttpError::bad_request("more than one Host header"));
+    }
+    if hosts == 0 && head.version == Version::Http11 {
+        return Err(HttpError::bad_request("HTTP/1.1 request without Host"));
+    }
+
+    head.framing = if saw_transfer_encoding {
+        if head.version == Version::Http10 {
+            return Err(HttpError::bad_request("Transfer-Encoding on an HTTP/1.0 request"));
+        }
+        if content_length.is_some() {
+            return Err(HttpError::bad_request("both Transfer-Encoding and Content-Length"));
+        }
+        let chunked_count = transfer_codings.iter().filter(|c| c.as_slice() == b"chunked").count();
+        let last_is_chunked = transfer_codings.last().map(Vec::as_slice) == Some(b"chunked");
+        if chunked_count != 1 || !last_is_chunked {
+            return Err(HttpError::bad_request("Transfer-Encoding must end in a single chunked"));
+        }
+        if transfer_codings.len() > 1 {
+            return Err(HttpError::new(501, "unsupported transfer coding"));
+        }
+        BodyFraming::Chunked
+    } else {
+        match content_length {
+            Some(0) | None => BodyFraming::None,
+            Some(length) => BodyFraming::Length(length),
+        }
+    };
+
+    head.keep_alive = match head.version {
+        Version::Http11 => !close,
+        Version::Http10 => keep_alive && !close,
+    };
+    // HTTP/1.0 clients do not know 100 Continue: the expectation is ignored.
+    head.expects_continue = expects_continue && head.version == Version::Http11;
+    Ok(())
+}
+
+/// `1*DIGIT` and nothing else: no sign, no spaces inside, no overflow.
+fn parse_content_length(text: &[u8]) -> Result<u64, HttpError> {
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return Err(HttpError::bad_request("Content-Length is not a number"));
+    }
+    text.iter()
+        .try_fold(0u64, |acc, digit| acc.checked_mul(10)?.checked_add(u64::from(digit - b'0')))
+        .ok_or(HttpError::bad_request("Content-Length too large"))
+}

@@ -1,0 +1,348 @@
+//! Writing a response: framing, the lazy head, and the promises HTTP makes.
+//!
+//! A handler describes its response (status, headers, body pieces); the
+//! [`Responder`] turns that into bytes that keep the connection in sync:
+//!
+//! - **Framing.** A known length goes out with `Content-Length`; an unknown
+//!   length uses chunked coding on HTTP/1.1, or "read until close" on HTTP/1.0.
+//! - **No body where none belongs.** HEAD responses, 1xx, 204 and 304 carry
+//!   headers only. A body after a HEAD response would be read by the client
+//!   as the start of the *next* response.
+//! - **Content-Length is a promise.** Extra bytes are cut off (and logged);
+//!   too few bytes close the connection, so the client notices.
+//! - **One write for small responses.** The head is held back until the first
+//!   body bytes (or the end), so head and body usually leave in one syscall.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::chunked::{encode_chunk, LAST_CHUNK};
+use super::date::with_http_date;
+use super::error::HttpError;
+use super::handler::ResponseHead;
+use super::outbox::{ClientGone, Outbox, ResponseEnd};
+use super::request::{RequestHead, Version};
+
+/// How the body of the response being written is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// HEAD, 1xx, 204, 304: no body bytes at all.
+    NoBody,
+    /// `Content-Length`: this many bytes are still owed.
+    Length { remaining: u64 },
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// HTTP/1.0 without a length: the body ends when we close.
+    UntilClose,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Nothing decided yet: the handler can still pick any status.
+    Fresh,
+    /// The head is fixed (maybe not yet sent) and body bytes may follow.
+    Body(Framing),
+    /// The response is complete (or abandoned); nothing more is accepted.
+    Done,
+}
+
+/// What a handler uses to answer one request.
+pub struct Responder {
+    outbox: Arc<Outbox>,
+    stage: Stage,
+    /// Bytes produced but not yet handed to the outbox (the lazy head).
+    pending: Vec<u8>,
+    is_head_request: bool,
+    version: Version,
+    keep_alive: bool,
+    warned_overflow: bool,
+    server_name: Arc<str>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Responder {
+    pub(crate) fn new(
+        request: &RequestHead,
+        outbox: Arc<Outbox>,
+        server_name: Arc<str>,
+        stopping: Arc<AtomicBool>,
+    ) -> Self {
+        Responder {
+            outbox,
+            stage: Stage::Fresh,
+            pending: Vec::new(),
+            is_head_request: request.is_head(),
+            version: request.version,
+            keep_alive: request.keep_alive,
+            warned_overflow: false,
+            server_name,
+            stopping,
+        }
+    }
+
+    /// True once the status and headers are fixed (the point of no return
+    /// after which an error can only abort the connection).
+    pub fn head_started(&self) -> bool {
+        self.stage != Stage::Fresh
+    }
+
+    /// True once the response is complete or abandoned.
+    pub fn is_done(&self) -> bool {
+        self.stage == Stage::Done
+    }
+
+    /// True when the client has gone away; writing is pointless.
+    pub fn client_gone(&self) -> bool {
+        self.outbox.is_gone()
+    }
+
+    /// Fixes the head of a streamed response; body pieces follow with
+    /// [`send_body`](Self::send_body) and the end with [`finish`](Self::finish).
+    pub fn start(&mut self, head: ResponseHead) {
+        self.begin(head, None);
+    }
+
+    /// Sends a whole response at once. Without a `Content-Length` from the
+    /// handler, the body's length is used.
+    pub fn send_whole(&mut self, head: ResponseHead, body: &[u8]) -> Result<(), ClientGone> {
+        self.begin(head, Some(body.len() as u64));
+        self.write_body(body);
+        self.finish()
+    }
+
+    /// Sends one piece of body. Waits (without holding anything) while the
+    /// client is behind, and fails once the client is gone.
+    pub fn send_body(&mut self, data: &[u8]) -> Result<(), ClientGone> {
+        if self.stage == Stage::Fresh {
+            log::error!("handler sent a body before a head; answering 500");
+            self.send_error(&HttpError::new(500, "response body before head"));
+            return Err(ClientGone);
+        }
+        self.write_body(data);
+        if self.pending.is_empty() {
+            return if self.client_gone() { Err(ClientGone) } else { Ok(()) };
+        }
+        let bytes = std::mem::take(&mut self.pending);
+        self.outbox.push(bytes, None)
+    }
+
+    /// Completes the response. A body shorter than its `Content-Length`
+    /// closes the connection instead of leaving the client waiting.
+    pub fn finish(&mut self) -> Result<(), ClientGone> {
+        let end = match self.stage {
+            Stage::Fresh => {
+                // A handler that never produced a head: the safety net.
+                self.send_error(&HttpError::new(500, "the handler sent no response"));
+                return Ok(());
+            }
+            Stage::Done => return Ok(()),
+            Stage::Body(Framing::Length { remaining }) if remaining > 0 => {
+                log::warn!("response body is {remaining} bytes shorter than its Content-Length; closing the connection");
+                ResponseEnd::Abort
+            }
+            Stage::Body(Framing::Chunked) => {
+                self.pending.extend_from_slice(LAST_CHUNK);
+                self.connection_end()
+            }
+            Stage::Body(Framing::UntilClose) => ResponseEnd::Close,
+            Stage::Body(_) => self.connection_end(),
+        };
+        self.stage = Stage::Done;
+        let bytes = std::mem::take(&mut self.pending);
+        self.outbox.push(bytes, Some(end))
+    }
+
+    /// Abandons the response: whatever was sent stays sent, the connection closes.
+    pub fn abort(&mut self) {
+        if self.stage == Stage::Done {
+            return;
+        }
+        self.stage = Stage::Done;
+        let bytes = std::mem::take(&mut self.pending);
+        let _ = self.outbox.push(bytes, Some(ResponseEnd::Abort));
+    }
+
+    /// Answers with a short plain-text error, if nothing was started yet;
+    /// otherwise aborts (an error can no longer be announced in the status).
+    pub fn send_error(&mut self, error: &HttpError) {
+        if self.stage != Stage::Fresh {
+            self.abort();
+            return;
+        }
+        self.keep_alive = false;
+        let body = format!("{error}\n");
+        let head = ResponseHead::new(error.status, super::error::reason_phrase(error.status))
+            .header("Content-Type", "text/plain; charset=utf-8");
+        let _ = self.send_whole(head, body.as_bytes());
+    }
+
+    fn connection_end(&self) -> ResponseEnd {
+        if self.keep_alive {
+            ResponseEnd::KeepAlive
+        } else {
+            ResponseEnd::Close
+        }
+    }
+
+    /// Decides the framing and encodes the head into `pending`.
+    fn begin(&mut self, head: ResponseHead, known_length: Option<u64>) {
+        if self.stage != Stage::Fresh {
+            log::error!("handler started a response twice; ignoring the second head");
+            return;
+        }
+        let status = head.status;
+        let forbids_body = (100..200).contains(&status) || status == 204 || status == 304;
+        let mut declared_length = None;
+        let mut headers = Vec::with_capacity(head.headers.len());
+        let mut has_date = false;
+        let mut has_server = false;
+        for (name, value) in head.headers {
+            if name.eq_ignore_ascii_case("content-length") {
+                match parse_length(&value) {
+                    Some(length) if declared_length.is_none() && status != 204 => {
+                        declared_length = Some(length)
+                    }
+                    Some(_) if status == 204 => continue,
+                    _ => {
+                        log::warn!("handler sent an invalid or repeated Content-Length; dropped");
+                        continue;
+                    }
+                }
+            } else if name.eq_ignore_ascii_case("transfer-encoding")
+                || name.eq_ignore_ascii_case("connection")
+                || name.eq_ignore_ascii_case("keep-alive")
+            {
+                // Framing and connection management are the server's job.
+                if name.eq_ignore_ascii_case("connection")
+                    && value.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+                {
+                    self.keep_alive = false;
+                }
+                continue;
+            }
+            has_date |= name.eq_ignore_ascii_case("date");
+            has_server |= name.eq_ignore_ascii_case("server");
+            headers.push((name, value));
+        }
+        if self.stopping.load(Ordering::Relaxed) {
+            self.keep_alive = false;
+        }
+
+        let length = declared_length.or(known_length);
+        let framing = if forbids_body || self.is_head_request {
+            Framing::NoBody
+        } else if let Some(remaining) = length {
+            Framing::Length { remaining }
+        } else if self.version == Version::Http11 {
+            Framing::Chunked
+        } else {
+            self.keep_alive = false;
+            Framing::UntilClose
+        };
+
+        let out = &mut self.pending;
+        out.reserve(256);
+        out.extend_from_slice(b"HTTP/1.1 ");
+        out.extend_from_slice(status.to_string().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(head.reason.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        if !has_date {
+            with_http_date(|date| push_header(out, "Date", date.as_bytes()));
+        }
+        if !has_server && !self.server_name.is_empty() {
+            push_header(out, "Server", self.server_name.as_bytes());
+        }
+        for (name, value) in &headers {
+            push_header(out, name, value);
+        }
+        // HEAD: the length a GET would have had, if known (RFC 9110 §9.3.2).
+        // 204 and 1xx never carry one; 304 keeps the handler's.
+        if status != 204 && !(100..200).contains(&status) {
+            if let Some(length) = length.filter(|_| !forbids_body || declared_length.is_some()) {
+                push_header(out, "Content-Length", length.to_string().as_bytes());
+            }
+        }
+        if framing == Framing::Chunked {
+            push_header(out, "Transfer-Encoding", b"chunked");
+        }
+        if !self.keep_alive {
+            push_header(out, "Connection", b"close");
+        } else if self.version == Version::Http10 {
+            push_header(out, "Connection", b"keep-alive");
+        }
+        out.extend_from_slice(b"\r\n");
+        self.stage = Stage::Body(framing);
+    }
+
+    /// Frames `data` into `pending` according to the chosen framing.
+    fn write_body(&mut self, data: &[u8]) {
+        let Stage::Body(framing) = &mut self.stage else {
+            return;
+        };
+        match framing {
+            Framing::NoBody => {}
+            Framing::Length { remaining } => {
+                let take = (*remaining).min(data.len() as u64) as usize;
+                if take < data.len() && !self.warned_overflow {
+                    self.warned_overflow = true;
+                    log::warn!("response body is longer than its Content-Length; extra bytes dropped");
+                }
+                self.pending.extend_from_slice(&data[..take]);
+                *remaining -= take as u64;
+            }
+            Framing::Chunked => encode_chunk(data, &mut self.pending),
+            Framing::UntilClose => self.pending.extend_from_slice(data),
+        }
+    }
+}
+
+impl Drop for Responder {
+    /// The safety net: a handler that forgot to finish still leaves the
+    /// connection in a defined state.
+    fn drop(&mut self) {
+        match self.stage {
+            Stage::Done => {}
+            Stage::Fresh => self.send_error(&HttpError::new(500, "the handler sent no response")),
+            Stage::Body(_) => {
+                log::warn!("handler dropped an unfinished response; closing the connection");
+                self.abort();
+            }
+        }
+    }
+}
+
+fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn parse_length(value: &[u8]) -> Option<u64> {
+    let text = value.trim_ascii();
+    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+/// The bytes of an error response the engine sends by itself (no handler),
+/// always closing the connection.
+pub fn error_response(error: &HttpError, server_name: &str) -> Vec<u8> {
+    let body = format!("{error}\n");
+    let mut out = Vec::with_capacity(160 + body.len());
+    out.extend_from_slice(
+        format!("HTTP/1.1 {} {}\r\n", error.status, super::error::reason_phrase(error.status)).as_bytes(),
+    );
+    with_http_date(|date| push_header(&mut out, "Date", date.as_bytes()));
+    if !server_name.is_empty() {
+        push_header(&mut out, "Server", server_name.as_bytes());
+    }
+    push_header(&mut out, "Content-Type", b"text/plain; charset=utf-8");
+    push_header(&mut out, "Content-Length", body.len().to_string().as_bytes());
+    push_header(&mut out, "Connection", b"close");
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body.as_bytes());
+    out
+}

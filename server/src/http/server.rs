@@ -1,0 +1,381 @@
+//! The event loop: one thread, one `mio::Poll`, every connection.
+//!
+//! This is the shape of mio's canonical `tcp_server` example grown up:
+//!
+//! 1. `poll` waits until a socket is ready, a worker has output (the waker),
+//!    or the next deadline comes due;
+//! 2. listeners accept until `WouldBlock`;
+//! 3. ready connections are driven (read, parse, dispatch, write);
+//! 4. connections with worker output are driven;
+//! 5. expired deadlines are handled.
+//!
+//! No thread ever waits on a socket except this one, and this one never runs
+//! application code, so a slow application cannot stop the server from
+//! accepting and answering others.
+
+use std::collections::BinaryHeap;
+use std::cmp::Reverse;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Poll, Token, Waker};
+
+use super::config::Config;
+use super::connection::{Connection, LoopContext};
+use super::handler::Handler;
+use super::listener::{ListenAddr, Listener};
+use super::outbox::Notifier;
+use super::pool::WorkerPool;
+
+/// The waker's token, and the listeners' just below it; connections count up from 0.
+const WAKER: Token = Token(usize::MAX);
+const FIRST_LISTENER: usize = usize::MAX - 1;
+
+/// How long to wait before accepting again after running out of file descriptors.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Tells a running server to stop. Cheap to clone; usable from any thread
+/// (and, through a self-pipe or signal thread, from signal handlers).
+#[derive(Clone)]
+pub struct StopHandle {
+    request: Arc<AtomicU8>,
+    notifier: Arc<Notifier>,
+}
+
+const RUNNING: u8 = 0;
+const GRACEFUL: u8 = 1;
+const IMMEDIATE: u8 = 2;
+
+impl StopHandle {
+    /// Stop accepting, finish in-flight requests (up to the graceful timeout),
+    /// close idle connections at once.
+    pub fn stop(&self) {
+        let _ = self.request.compare_exchange(RUNNING, GRACEFUL, Ordering::SeqCst, Ordering::SeqCst);
+        self.notifier.wake();
+    }
+
+    /// Stop now: close every connection.
+    pub fn stop_now(&self) {
+        self.request.store(IMMEDIATE, Ordering::SeqCst);
+        self.notifier.wake();
+    }
+}
+
+/// A vector of connection slots with a free list: tokens are indexes.
+#[derive(Default)]
+struct Slab {
+    slots: Vec<Option<Connection>>,
+    free: Vec<usize>,
+    len: usize,
+}
+
+impl Slab {
+    fn vacant_key(&self) -> usize {
+        self.free.last().copied().unwrap_or(self.slots.len())
+    }
+
+    fn insert(&mut self, connection: Connection) -> usize {
+        let key = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        self.slots[key] = Some(connection);
+        self.len += 1;
+        key
+    }
+
+    fn get_mut(&mut self, key: usize) -> Option<&mut Connection> {
+        self.slots.get_mut(key).and_then(Option::as_mut)
+    }
+
+    fn remove(&mut self, key: usize) -> Option<Connection> {
+        let connection = self.slots.get_mut(key)?.take()?;
+        self.free.push(key);
+        self.len -= 1;
+        Some(connection)
+    }
+
+    fn keys(&self) -> Vec<usize> {
+        (0..self.slots.len()).filter(|k| self.slots[*k].is_some()).collect()
+    }
+}
+
+/// An HTTP/1.1 server: listeners, a handler, and the loop that joins them.
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<Listener>,
+    config: Config,
+    handler: Arc<dyn Handler>,
+    notifier: Arc<Notifier>,
+    stop_request: Arc<AtomicU8>,
+}
+
+impl Server {
+    /// Binds a TCP address (`127.0.0.1:0` picks a free port).
+    pub fn bind(addr: impl ToSocketAddrs, config: Config, handler: Arc<dyn Handler>) -> io::Result<Self> {
+        let addr: SocketAddr = addr
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        Self::from_listeners(vec![Listener::from_std_tcp(listener)?], config, handler)
+    }
+
+    /// Serves listeners opened elsewhere (several `--bind`s, or a master
+    /// process that opened them before forking workers).
+    pub fn from_listeners(listeners: Vec<Listener>, config: Config, handler: Arc<dyn Handler>) -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let waker = Waker::new(poll.registry(), WAKER)?;
+        Ok(Server {
+            poll,
+            listeners,
+            config,
+            handler,
+            notifier: Arc::new(Notifier::new(waker)),
+            stop_request: Arc::new(AtomicU8::new(RUNNING)),
+        })
+    }
+
+    pub fn local_addrs(&self) -> io::Result<Vec<ListenAddr>> {
+        self.listeners.iter().map(Listener::local_addr).collect()
+    }
+
+    /// The first TCP address (what tests bound to port 0 want to know).
+    pub fn local_tcp_addr(&self) -> Option<SocketAddr> {
+        self.listeners.iter().find_map(|l| match l.local_addr() {
+            Ok(ListenAddr::Tcp(addr)) => Some(addr),
+            _ => None,
+        })
+    }
+
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle { request: Arc::clone(&self.stop_request), notifier: Arc::clone(&self.notifier) }
+    }
+
+    /// Runs until stopped.
+    pub fn run(mut self) -> io::Result<()> {
+        let local_addrs = self.local_addrs()?;
+        for (index, listener) in self.listeners.iter_mut().enumerate() {
+            listener.register(self.poll.registry(), Token(FIRST_LISTENER - index))?;
+        }
+        let pool = WorkerPool::start(self.config.threads, Arc::clone(&self.handler))?;
+        let server_name: Arc<str> = Arc::from(self.config.server_name.as_str());
+        let stopping = Arc::new(AtomicBool::new(false));
+        let mut state = LoopState {
+            connections: Slab::default(),
+            timers: BinaryHeap::new(),
+            accept_paused_until: None,
+            stop_deadline: None,
+            local_addrs,
+        };
+        let mut events = Events::with_capacity(1024);
+        let mut ready = Vec::new();
+
+        loop {
+            let timeout = state.poll_timeout(Instant::now());
+            if let Err(error) = self.poll.poll(&mut events, timeout) {
+                if error.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(error);
+            }
+            let ctx = LoopContext {
+                config: &self.config,
+                server_name: &server_name,
+                pool: &pool,
+                notifier: &self.notifier,
+                stopping: &stopping,
+                now: Instant::now(),
+            };
+
+            for event in events.iter() {
+                let token = event.token();
+                if token == WAKER {
+                    continue; // the ready list below is checked on every turn
+                }
+                if token.0 > FIRST_LISTENER - self.listeners.len() {
+                    let index = FIRST_LISTENER - token.0;
+                    state.accept(&mut self.listeners, index, &self.poll, &ctx);
+                    continue;
+                }
+                if let Some(connection) = state.connections.get_mut(token.0) {
+                    if event.is_readable() || event.is_read_closed() || event.is_error() {
+                        connection.mark_readable();
+                    }
+                    connection.drive(&ctx);
+                }
+                state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
+            }
+
+            self.notifier.take(&mut ready);
+            for token in ready.drain(..) {
+                if let Some(connection) = state.connections.get_mut(token.0) {
+                    connection.drive(&ctx);
+                }
+                state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
+            }
+
+            state.expire_timers(&mut self.listeners, &self.poll, &ctx);
+
+            if state.accept_paused_until.is_some_and(|until| until <= ctx.now) {
+                state.accept_paused_until = None;
+                for index in 0..self.listeners.len() {
+                    state.accept(&mut self.listeners, index, &self.poll, &ctx);
+                }
+            }
+
+            match self.stop_request.load(Ordering::SeqCst) {
+                RUNNING => {}
+                request => {
+                    if state.stop_deadline.is_none() {
+                        log::info!("stopping: no new connections; finishing in-flight requests");
+                        stopping.store(true, Ordering::SeqCst);
+                        for listener in &mut self.listeners {
+                            let _ = listener.deregister(self.poll.registry());
+                        }
+                        self.listeners.clear(); // closes our copy of each socket
+                        state.stop_deadline = Some(ctx.now + self.config.graceful_timeout);
+                        for key in state.connections.keys() {
+                            if let Some(connection) = state.connections.get_mut(key) {
+                                connection.on_stop();
+                            }
+                            state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
+                        }
+                    }
+                    let deadline_passed = state.stop_deadline.is_some_and(|d| d <= ctx.now);
+                    if request == IMMEDIATE || deadline_passed {
+                        if state.connections.len > 0 {
+                            log::warn!("stopping now: closing {} connection(s)", state.connections.len);
+                        }
+                        for key in state.connections.keys() {
+                            if let Some(connection) = state.connections.get_mut(key) {
+                                connection.close();
+                            }
+                            state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
+                        }
+                    }
+                    if state.connections.len == 0 {
+                        // Workers that are still busy (only after the deadline)
+                        // are not waited for: their clients are gone anyway.
+                        pool.shutdown(!deadline_passed && request != IMMEDIATE);
+                        log::info!("stopped");
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct LoopState {
+    connections: Slab,
+    /// (deadline, connection key), earliest first. Entries may be stale; each
+    /// is checked against the connection's current deadline when it pops.
+    timers: BinaryHeap<Reverse<(Instant, usize)>>,
+    accept_paused_until: Option<Instant>,
+    stop_deadline: Option<Instant>,
+    local_addrs: Vec<ListenAddr>,
+}
+
+impl LoopState {
+    fn poll_timeout(&self, now: Instant) -> Option<Duration> {
+        let next = [
+            self.timers.peek().map(|Reverse((at, _))| *at),
+            self.accept_paused_until,
+            self.stop_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()?;
+        // Round up to the next millisecond so we do not wake a hair early and spin.
+        Some(next.saturating_duration_since(now) + Duration::from_millis(1))
+    }
+
+    /// Accepts until the listener says `WouldBlock` (edge-triggered readiness
+    /// fires once per burst, so one accept per event would strand the rest).
+    fn accept(&mut self, listeners: &mut [Listener], index: usize, poll: &Poll, ctx: &LoopContext<'_>) {
+        let Some(listener) = listeners.get(index) else {
+            return;
+        };
+        while self.connections.len < ctx.config.max_connections && self.accept_paused_until.is_none() {
+            match listener.accept() {
+                Ok((mut stream, peer)) => {
+                    let key = self.connections.vacant_key();
+                    if key >= FIRST_LISTENER - listeners.len() {
+                        log::error!("connection table full");
+                        return;
+                    }
+                    if let Err(error) = stream.register(poll.registry(), Token(key)) {
+                        log::error!("could not register a connection: {error}");
+                        continue;
+                    }
+                    let local = self.local_addrs[index].clone();
+                    let connection = Connection::new(stream, Token(key), peer, local, ctx.now);
+                    self.connections.insert(connection);
+                    self.schedule(key, ctx);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)) => {
+                    log::error!("cannot accept: {e}; pausing accepts briefly");
+                    self.accept_paused_until = Some(ctx.now + ACCEPT_BACKOFF);
+                }
+                // ECONNABORTED and friends concern one client only.
+                Err(e) => log::debug!("accept failed: {e}"),
+            }
+        }
+    }
+
+    /// After a connection was driven: remove it if closed, else keep its timer right.
+    fn after_drive(&mut self, key: usize, listeners: &mut [Listener], poll: &Poll, ctx: &LoopContext<'_>) {
+        let Some(connection) = self.connections.get_mut(key) else {
+            return;
+        };
+        if !connection.is_closed() {
+            self.schedule(key, ctx);
+            return;
+        }
+        let was_full = self.connections.len >= ctx.config.max_connections;
+        if let Some(mut connection) = self.connections.remove(key) {
+            let _ = connection.stream_mut().deregister(poll.registry());
+        }
+        if was_full {
+            // We stopped accepting at the cap; connections may be waiting in the backlog.
+            for index in 0..listeners.len() {
+                self.accept(listeners, index, poll, ctx);
+            }
+        }
+    }
+
+    fn schedule(&mut self, key: usize, ctx: &LoopContext<'_>) {
+        let Some(connection) = self.connections.get_mut(key) else {
+            return;
+        };
+        if let Some(deadline) = connection.deadline(ctx.config) {
+            if connection.timer_at.is_none_or(|at| deadline < at) {
+                connection.timer_at = Some(deadline);
+                self.timers.push(Reverse((deadline, key)));
+            }
+        }
+    }
+
+    fn expire_timers(&mut self, listeners: &mut [Listener], poll: &Poll, ctx: &LoopContext<'_>) {
+        while let Some(Reverse((at, key))) = self.timers.peek().copied() {
+            if at > ctx.now {
+                break;
+            }
+            self.timers.pop();
+            let Some(connection) = self.connections.get_mut(key) else {
+                continue;
+            };
+            if connection.timer_at == Some(at) {
+                connection.timer_at = None;
+            }
+            connection.on_deadline(ctx);
+            self.after_drive(key, listeners, poll, ctx);
+        }
+    }
+}
