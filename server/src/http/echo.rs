@@ -23,7 +23,7 @@ use super::responder::Responder;
 pub struct EchoHandler;
 
 impl Handler for EchoHandler {
-    fn handle(&self, request: Request, response: &mut Responder) {
+    fn handle(&self, request: Request, mut response: Responder) {
         let path = String::from_utf8_lossy(&request.head.path).into_owned();
         let text = |status: u16| {
             ResponseHead::new(status, super::error::reason_phrase(status))

@@ -24,12 +24,13 @@ pub struct Request {
 /// Something that answers requests. It runs on a worker thread and may block
 /// (that is why worker threads exist): the event loop keeps serving others.
 pub trait Handler: Send + Sync + 'static {
-    /// Answers one request by writing into `response`.
+    /// Answers one request by writing into `response`, which the handler owns
+    /// (so it can hand it to whatever writes the body, such as Python's `write()`).
     ///
-    /// A handler that returns without finishing the response gets the engine's
-    /// safety net: a `500` if nothing was sent yet, otherwise the connection is
+    /// A handler that drops the responder without finishing the response gets
+    /// the engine's safety net: a `500` if nothing was sent yet, otherwise the connection is
     /// closed so the client can tell the body is incomplete.
-    fn handle(&self, request: Request, response: &mut Responder);
+    fn handle(&self, request: Request, response: Responder);
 }
 
 /// A response head: status, reason phrase and the handler's own headers.

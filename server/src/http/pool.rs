@@ -83,13 +83,12 @@ fn work(shared: &Shared, handler: &dyn Handler) {
                 queue = shared.job_ready.wait(queue).unwrap_or_else(PoisonError::into_inner);
             }
         };
-        let Job { request, mut responder } = job;
+        let Job { request, responder } = job;
         // A panicking handler is a bug, but it must cost one response, not a
         // worker thread: the Responder's Drop turns it into a 500 or a close.
-        let outcome = catch_unwind(AssertUnwindSafe(|| handler.handle(request, &mut responder)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| handler.handle(request, responder)));
         if outcome.is_err() {
             log::error!("the handler panicked; the response was abandoned");
         }
-        drop(responder);
     }
 }
