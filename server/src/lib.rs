@@ -2,8 +2,11 @@
 //!
 //! - [`http`] is the HTTP/1.1 engine: a mio event loop, hand-written framing
 //!   on top of httparse, worker threads, and a [`http::Handler`] trait.
-//! - [`logging`] prints the server's log lines.
-//! - The WSGI gateway (a handler that runs Python apps) builds on the engine.
+//! - [`wsgi`] is the gateway: a handler that runs Python applications
+//!   (PEP 3333) in an embedded CPython.
+//! - [`cli`] is the command line; [`logging`] prints the log.
 
+pub mod cli;
 pub mod http;
 pub mod logging;
+pub mod wsgi;

@@ -198,16 +198,16 @@ impl Responder {
         let mut has_server = false;
         for (name, value) in head.headers {
             if name.eq_ignore_ascii_case("content-length") {
+                // Kept aside, not copied: the framing code below writes the one
+                // Content-Length the response gets.
                 match parse_length(&value) {
                     Some(length) if declared_length.is_none() && status != 204 => {
                         declared_length = Some(length)
                     }
-                    Some(_) if status == 204 => continue,
-                    _ => {
-                        log::warn!("handler sent an invalid or repeated Content-Length; dropped");
-                        continue;
-                    }
+                    Some(_) if status == 204 => {}
+                    _ => log::warn!("handler sent an invalid or repeated Content-Length; dropped"),
                 }
+                continue;
             } else if name.eq_ignore_ascii_case("transfer-encoding")
                 || name.eq_ignore_ascii_case("connection")
                 || name.eq_ignore_ascii_case("keep-alive")

@@ -1,0 +1,152 @@
+//! The command line: `wsgi-server [OPTIONS] MODULE:CALLABLE`.
+//!
+//! The options follow gunicorn's names where gunicorn has one, so that
+//! moving between the two is easy.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use pyo3::prelude::*;
+
+use crate::http::{Config, Server};
+use crate::wsgi::{interpreter, EnvironSettings, WsgiHandler};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wsgi-server",
+    version,
+    about = "Serve a Python WSGI application (PEP 3333) over HTTP/1.1.",
+    long_about = "Serve a Python WSGI application (PEP 3333) over HTTP/1.1.\n\n\
+        APP names the application the way gunicorn does: MODULE:CALLABLE (for example \
+        hello:application), MODULE:FACTORY() to call a function that returns the \
+        application, or just MODULE to use its `application`.\n\n\
+        The module is imported from the current directory (or --chdir), then --pythonpath, \
+        then the virtualenv named by VIRTUAL_ENV, then the interpreter's own packages."
+)]
+pub struct Cli {
+    /// The WSGI application: MODULE:CALLABLE or MODULE:FACTORY().
+    pub app: String,
+
+    /// Address to listen on, HOST:PORT. Port 0 picks a free port.
+    #[arg(short, long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
+    pub bind: String,
+
+    /// Threads that run the application. Blocking apps (sleeping, waiting on a
+    /// database) need one thread per request they should serve at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub threads: usize,
+
+    /// Change to this directory before importing the application.
+    #[arg(long, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+
+    /// Extra directory to put on sys.path (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub pythonpath: Vec<PathBuf>,
+
+    /// Largest request body in bytes; larger ones get 413 before they are read.
+    #[arg(long, default_value_t = 1024 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body: u64,
+
+    /// Bodies larger than this are kept in a temporary file instead of memory.
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    pub spool_threshold: usize,
+
+    /// Most connections open at once; further clients wait in the backlog.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_connections: usize,
+
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub keepalive: f64,
+
+    /// Seconds a client has to send a complete request head.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub header_timeout: f64,
+
+    /// Seconds on stop for in-flight requests to finish.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub graceful_timeout: f64,
+
+    /// Log level: error, warn, info, debug or trace.
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log_level: log::LevelFilter,
+}
+
+impl Cli {
+    pub fn engine_config(&self) -> Config {
+        Config {
+            max_body: self.max_body,
+            spool_threshold: self.spool_threshold,
+            max_connections: self.max_connections.max(1),
+            keepalive_timeout: seconds(self.keepalive),
+            header_timeout: seconds(self.header_timeout),
+            graceful_timeout: seconds(self.graceful_timeout),
+            threads: self.threads.max(1),
+            ..Config::default()
+        }
+    }
+}
+
+fn seconds(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value.max(0.0)).unwrap_or(Duration::from_secs(1))
+}
+
+/// Runs the server described by `cli`; returns the process exit status.
+pub fn run(cli: Cli) -> i32 {
+    crate::logging::init(cli.log_level);
+    if let Some(dir) = &cli.chdir {
+        if let Err(error) = std::env::set_current_dir(dir) {
+            eprintln!("wsgi-server: cannot change to {}: {error}", dir.display());
+            return 1;
+        }
+    }
+    let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = cli.engine_config();
+
+    Python::initialize();
+    let argv: Vec<String> = std::env::args().collect();
+    let handler = Python::attach(|py| -> Result<WsgiHandler, String> {
+        let describe = |error: PyErr| interpreter::format_exception(py, &error);
+        interpreter::prepare(py, &app_dir, &cli.pythonpath, &argv).map_err(describe)?;
+        let app = interpreter::load_app(py, &cli.app).map_err(describe)?;
+        let settings = EnvironSettings {
+            url_scheme: "http".to_string(),
+            script_name: String::new(),
+            multithread: config.threads > 1,
+            multiprocess: false,
+        };
+        WsgiHandler::new(py, app, &settings).map_err(describe)
+    });
+    let handler = match handler {
+        Ok(handler) => handler,
+        Err(traceback) => {
+            eprintln!("{traceback}");
+            eprintln!("wsgi-server: cannot load the application {:?} (see the traceback above)", cli.app);
+            return 1;
+        }
+    };
+
+    let server = match Server::bind(cli.bind.as_str(), config, Arc::new(handler)) {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("wsgi-server: cannot listen on {}: {error}", cli.bind);
+            return 1;
+        }
+    };
+    for addr in server.local_addrs().unwrap_or_default() {
+        println!("wsgi-server: serving {} on {addr}", cli.app);
+    }
+    // Tests and scripts read that line through a pipe: make sure it leaves now.
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    match server.run() {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("wsgi-server: {error}");
+            1
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Building the `environ` dictionary of PEP 3333 from a request.
+//!
+//! The keys come from CGI, the 1990s convention WSGI inherited: the request
+//! line becomes `REQUEST_METHOD`, `PATH_INFO` and `QUERY_STRING`, every header
+//! becomes `HTTP_NAME`, except `Content-Type` and `Content-Length`, which keep
+//! their CGI names. Strings are "bytes as latin-1": every byte becomes the
+//! code point of the same value, so no byte is lost or guessed at.
+//!
+//! Nothing comes from `os.environ`: a process variable named `HTTP_HOST` once
+//! overrode real requests in a popular server.
+//!
+//! Speed: the keys and values that never change live in a base dictionary
+//! built once; each request starts from a copy of it.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+
+use crate::http::{ListenAddr, PeerAddr, Request};
+
+use super::errors::ErrorStream;
+use super::file_wrapper::FileWrapper;
+use super::input::InputStream;
+
+/// What the environ says about the server itself.
+#[derive(Debug, Clone)]
+pub struct EnvironSettings {
+    pub url_scheme: String,
+    pub script_name: String,
+    pub multithread: bool,
+    pub multiprocess: bool,
+}
+
+pub struct EnvironBuilder {
+    base: Py<PyDict>,
+}
+
+impl EnvironBuilder {
+    pub fn new(py: Python<'_>, settings: &EnvironSettings) -> PyResult<Self> {
+        let base = PyDict::new(py);
+        base.set_item("wsgi.version", PyTuple::new(py, [1, 0])?)?;
+        base.set_item("wsgi.url_scheme", &settings.url_scheme)?;
+        base.set_item("wsgi.errors", Bound::new(py, ErrorStream::default())?)?;
+        base.set_item("wsgi.multithread", settings.multithread)?;
+        base.set_item("wsgi.multiprocess", settings.multiprocess)?;
+        base.set_item("wsgi.run_once", false)?;
+        // The whole body is read before the app runs, so reading wsgi.input
+        // to its end is always safe (chunked uploads included).
+        base.set_item("wsgi.input_terminated", true)?;
+        base.set_item("wsgi.file_wrapper", py.get_type::<FileWrapper>())?;
+        base.set_item("SCRIPT_NAME", &settings.script_name)?;
+        base.set_item("SERVER_SOFTWARE", concat!("wsgi-server/", env!("CARGO_PKG_VERSION")))?;
+        Ok(EnvironBuilder { base: base.unbind() })
+    }
+
+    pub fn build<'py>(&self, py: Python<'py>, request: Request) -> PyResult<Bound<'py, PyDict>> {
+        let environ = self.base.bind(py).copy()?;
+        let head = &request.head;
+        environ.set_item("REQUEST_METHOD", &head.method)?;
+        environ.set_item("PATH_INFO", latin1(py, &percent_decode(&head.path)))?;
+        environ.set_item("QUERY_STRING", latin1(py, head.query.as_deref().unwrap_or_default()))?;
+        environ.set_item("SERVER_PROTOCOL", head.version.as_str())?;
+
+        let (server_name, server_port) = server_name_and_port(head.header("host"), &request.local);
+        environ.set_item("SERVER_NAME", server_name)?;
+        environ.set_item("SERVER_PORT", server_port)?;
+        match request.peer {
+            PeerAddr::Tcp(addr) => {
+                environ.set_item("REMOTE_ADDR", addr.ip().to_string())?;
+                environ.set_item("REMOTE_PORT", addr.port().to_string())?;
+            }
+            PeerAddr::Unix => environ.set_item("REMOTE_ADDR", "")?,
+        }
+
+        // Merge repeated headers first, keeping the order of first appearance.
+        let mut merged: Vec<(String, Vec<u8>)> = Vec::with_capacity(head.headers.len());
+        for header in &head.headers {
+            // `X_Auth` must not be able to pose as `X-Auth`: both would become
+            // HTTP_X_AUTH, and a proxy that strips one lets the other through.
+            if header.name.contains('_') {
+                continue;
+            }
+            let key = cgi_name(&header.name);
+            match merged.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, value)) => {
+                    // Cookies are joined with "; " (RFC 6265); other lists with ", ".
+                    value.extend_from_slice(if key == "HTTP_COOKIE" { b"; " } else { b", " });
+                    value.extend_from_slice(&header.value);
+                }
+                None => merged.push((key, header.value.clone())),
+            }
+        }
+        for (key, value) in merged {
+            environ.set_item(key, latin1(py, &value))?;
+        }
+        environ.set_item("wsgi.input", Bound::new(py, InputStream::new(request.body))?)?;
+        Ok(environ)
+    }
+}
+
+/// `Content-Type` stays `CONTENT_TYPE`; `User-Agent` becomes `HTTP_USER_AGENT`.
+fn cgi_name(name: &str) -> String {
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    match upper.as_str() {
+        "CONTENT_TYPE" | "CONTENT_LENGTH" => upper,
+        _ => format!("HTTP_{upper}"),
+    }
+}
+
+/// Bytes to a Python `str`, one code point per byte (latin-1).
+pub fn latin1<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyString> {
+    if bytes.is_ascii() {
+        // ASCII is the common case and is already valid UTF-8.
+        return PyString::new(py, std::str::from_utf8(bytes).unwrap_or_default());
+    }
+    let text: String = bytes.iter().map(|b| char::from(*b)).collect();
+    PyString::new(py, &text)
+}
+
+/// Decodes `%XX` escapes once. Invalid escapes stay as they are; `+` is not
+/// a space in a path (that rule belongs to form-encoded query strings).
+pub fn percent_decode(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] == b'%' && i + 2 < input.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(input[i + 1]), hex(input[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(input[i]);
+        i += 1;
+    }
+    out
+}
+
+/// SERVER_NAME and SERVER_PORT: from the Host header when there is one (what
+/// the client asked for), otherwise from the socket we accepted on.
+fn server_name_and_port(host: Option<&[u8]>, local: &ListenAddr) -> (String, String) {
+    let default_port = match local {
+        ListenAddr::Tcp(addr) => addr.port().to_string(),
+        ListenAddr::Unix(_) => "80".to_string(),
+    };
+    if let Some(host) = host.filter(|h| !h.is_empty()) {
+        let host: String = host.iter().map(|b| char::from(*b)).collect();
+        // "[::1]:8000", "example.com:8000", "example.com"
+        let (name, port) = if let Some(end) = host.strip_prefix('[').and_then(|h| h.find(']')) {
+            let name = &host[..end + 2];
+            let port = host[end + 2..].strip_prefix(':');
+            (name.to_string(), port.map(str::to_string))
+        } else {
+            match host.rsplit_once(':') {
+                Some((name, port)) => (name.to_string(), Some(port.to_string())),
+                None => (host.clone(), None),
+            }
+        };
+        return (name, port.filter(|p| !p.is_empty()).unwrap_or(default_port));
+    }
+    match local {
+        ListenAddr::Tcp(addr) => (addr.ip().to_string(), default_port),
+        ListenAddr::Unix(_) => ("localhost".to_string(), default_port),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_percent_escapes_once() {
+        assert_eq!(percent_decode(b"/a%20b/%2541/%zz/%4"), b"/a b/%41/%zz/%4");
+        assert_eq!(percent_decode(b"/caf%C3%A9"), b"/caf\xc3\xa9");
+    }
+
+    #[test]
+    fn splits_host_headers() {
+        let local = ListenAddr::Tcp("127.0.0.1:9000".parse().unwrap());
+        assert_eq!(server_name_and_port(Some(b"example.com:8080"), &local), ("example.com".into(), "8080".into()));
+        assert_eq!(server_name_and_port(Some(b"[::1]:81"), &local), ("[::1]".into(), "81".into()));
+        assert_eq!(server_name_and_port(Some(b"example.com"), &local), ("example.com".into(), "9000".into()));
+        assert_eq!(server_name_and_port(None, &local), ("127.0.0.1".into(), "9000".into()));
+    }
+}

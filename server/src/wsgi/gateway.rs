@@ -1,0 +1,178 @@
+//! The WSGI gateway: the engine's [`Handler`] that calls a Python application.
+//!
+//! For each request, on a worker thread:
+//!
+//! 1. attach to the interpreter (take the GIL);
+//! 2. build `environ` and a `start_response`;
+//! 3. call `app(environ, start_response)`;
+//! 4. iterate what it returned, sending each non-empty piece (detached from
+//!    Python while a slow client makes us wait);
+//! 5. call the iterable's `close()`, exactly once, whatever happened;
+//! 6. turn every fault into a 500 (before the head went out) or an aborted
+//!    connection (after), with the traceback in the log.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+
+use crate::http::{ClientGone, Handler, HttpError, Request, Responder};
+
+use super::environ::{EnvironBuilder, EnvironSettings};
+use super::interpreter::format_exception;
+use super::start_response::{lock, send_chunk, ResponseState, SharedResponse, StartResponse};
+
+pub struct WsgiHandler {
+    app: Py<PyAny>,
+    environ: EnvironBuilder,
+}
+
+impl WsgiHandler {
+    pub fn new(py: Python<'_>, app: Py<PyAny>, settings: &EnvironSettings) -> PyResult<Self> {
+        Ok(WsgiHandler { app, environ: EnvironBuilder::new(py, settings)? })
+    }
+}
+
+/// Why a request could not be answered normally.
+enum Fault {
+    /// The app (or its iterable) raised.
+    Raised(PyErr),
+    /// The app broke the protocol; the text says how.
+    Misbehaved(String),
+    /// The client went away; nothing to report to it.
+    ClientGone,
+}
+
+impl From<PyErr> for Fault {
+    fn from(error: PyErr) -> Self {
+        Fault::Raised(error)
+    }
+}
+
+impl From<ClientGone> for Fault {
+    fn from(_: ClientGone) -> Self {
+        Fault::ClientGone
+    }
+}
+
+impl Handler for WsgiHandler {
+    fn handle(&self, request: Request, responder: Responder) {
+        let method = request.head.method.clone();
+        let path = String::from_utf8_lossy(&request.head.path).into_owned();
+        let state: SharedResponse = Arc::new(Mutex::new(ResponseState { responder, head: None }));
+        Python::attach(|py| {
+            if let Err(fault) = self.call_app(py, request, &state) {
+                let mut state = lock(&state);
+                match fault {
+                    Fault::ClientGone => {
+                        log::debug!("{method} {path}: client went away during the response")
+                    }
+                    Fault::Raised(error) => log::error!(
+                        "{method} {path}: the application raised:\n{}",
+                        format_exception(py, &error)
+                    ),
+                    Fault::Misbehaved(problem) => log::error!("{method} {path}: {problem}"),
+                }
+                if state.responder.head_started() {
+                    // The status line is gone; the only honest signal left is
+                    // to cut the connection (never "500" inside a 200's body).
+                    state.responder.abort();
+                } else {
+                    state.responder.send_error(&HttpError::new(500, "the application failed"));
+                }
+            }
+        });
+    }
+}
+
+impl WsgiHandler {
+    fn call_app(&self, py: Python<'_>, request: Request, state: &SharedResponse) -> Result<(), Fault> {
+        let environ = self.environ.build(py, request)?;
+        let start_response = Bound::new(py, StartResponse { state: Arc::clone(state) })?;
+        let result = self.app.bind(py).call1((environ, start_response))?;
+        let sent = send_iterable(py, &result, state);
+        // close() exactly once, on every path: Django returns database
+        // connections to their pool in it.
+        let closed = match result.getattr_opt("close") {
+            Ok(Some(close)) => close.call0().map(drop),
+            Ok(None) => Ok(()),
+            Err(error) => Err(error),
+        };
+        sent?;
+        closed?;
+        Ok(())
+    }
+}
+
+/// Sends the app's iterable; finishes the response when it ends.
+fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedResponse) -> Result<(), Fault> {
+    if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
+        let kind = result.get_type().name()?;
+        return Err(Fault::Misbehaved(format!(
+            "the application returned a {kind}, not an iterable of bytes (wrap it in a list)"
+        )));
+    }
+    // Fast path: a list or tuple of bytes is the whole body, already in memory:
+    // send it in one piece with a Content-Length.
+    if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
+        if let Some(body) = join_bytes(result)? {
+            return finish_whole(state, &body);
+        }
+    }
+    let iterator = result.try_iter().map_err(|_| {
+        Fault::Misbehaved(format!(
+            "the application returned {}, which is not iterable",
+            result.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+        ))
+    })?;
+    for item in iterator {
+        let item = item?;
+        let chunk = item.cast::<PyBytes>().map_err(|_| {
+            Fault::Misbehaved(format!(
+                "the application yielded a {}, not bytes",
+                item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            ))
+        })?;
+        match send_chunk(py, state, chunk.as_bytes()) {
+            Ok(()) => {}
+            Err(error) if error.is_instance_of::<pyo3::exceptions::PyConnectionError>(py) => {
+                return Err(Fault::ClientGone)
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let head_started = lock(state).responder.head_started();
+    if head_started {
+        lock(state).responder.finish()?;
+        Ok(())
+    } else {
+        // Nothing non-empty was ever sent: the whole response is the head.
+        finish_whole(state, b"")
+    }
+}
+
+/// Joins a list of bytes into one body; `None` if an item is not bytes
+/// (the slow path then reports it properly).
+fn join_bytes(result: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    let mut body = Vec::new();
+    for item in result.try_iter()? {
+        match item?.cast::<PyBytes>() {
+            Ok(bytes) => body.extend_from_slice(bytes.as_bytes()),
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(Some(body))
+}
+
+/// Sends head and body in one go (a known length, so a Content-Length).
+fn finish_whole(state: &SharedResponse, body: &[u8]) -> Result<(), Fault> {
+    let mut state = lock(state);
+    let Some(head) = state.head.clone() else {
+        return Err(Fault::Misbehaved(
+            "the application returned without calling start_response()".to_string(),
+        ));
+    };
+    // Pushing a finished response never waits, so the GIL can stay held.
+    state.responder.send_whole(head, body)?;
+    Ok(())
+}
