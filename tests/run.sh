@@ -37,7 +37,22 @@ if [ -f python-examples/requirements.txt ]; then
 fi
 
 # ---------------------------------------------------------------- Rust tests
+# Build every binary and example first: the end-to-end tests in tests/ drive
+# the real `wsgi-server` binary the way a user runs it.
+step "cargo build (every binary and example)"
+cargo build --workspace --bins --examples --locked
+
 step "cargo test (every crate, reference mode)"
 cargo test --workspace --locked
+
+# ---------------------------------------------------------------- Python tests
+step "example apps under wsgiref.validate (Python unittest)"
+.venv/bin/python -m unittest discover -s tests/python
+
+# ---------------------------------------------------------------- the course
+# For every chapter: the reference passes its tests, and the untouched
+# exercise starter compiles but fails them (so the exercise really checks).
+step "course: reference passes, every exercise starter fails"
+cargo run --quiet --locked -p course -- verify
 
 step "all tests passed"
