@@ -42,7 +42,9 @@ enum State {
     DataLf,
     /// At the start of a trailer line (or of the final empty line).
     TrailerStart,
-    /// Inside a trailer field line, which we skip.
+    /// Inside a trailer field's name, which must be a token ending in `:`.
+    TrailerName,
+    /// Inside a trailer field's value, which we skip.
     TrailerLine,
     /// Saw the CR ending a trailer line.
     TrailerLf,
@@ -173,10 +175,20 @@ impl ChunkedDecoder {
                     self.count_trailer_byte()?;
                     match byte {
                         b'\r' => self.state = State::FinalLf,
-                        0..=0x1f | 0x7f | b' ' | b':' => {
-                            return Err(HttpError::bad_request("invalid trailer field"))
-                        }
-                        _ => self.state = State::TrailerLine,
+                        _ if is_tchar(byte) => self.state = State::TrailerName,
+                        _ => return Err(HttpError::bad_request("invalid trailer field")),
+                    }
+                }
+                // Trailer lines are field lines (`name: value`), checked as
+                // strictly as header lines. Without this, a client that left out
+                // the final CRLF had the next request's line (`GET / HTTP/1.1`)
+                // silently swallowed as a "trailer".
+                State::TrailerName => {
+                    self.count_trailer_byte()?;
+                    match byte {
+                        b':' => self.state = State::TrailerLine,
+                        _ if is_tchar(byte) => {}
+                        _ => return Err(HttpError::bad_request("invalid trailer field")),
                     }
                 }
                 State::TrailerLine => {
@@ -244,6 +256,11 @@ impl ChunkedDecoder {
         self.state = State::Data(size);
         Ok(())
     }
+}
+
+/// `tchar` (RFC 9110 §5.6.2): the bytes a field name (a token) is made of.
+fn is_tchar(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 fn hex_value(byte: u8) -> Option<u8> {
@@ -316,6 +333,8 @@ mod tests {
             b"0x5\r\nhello\r\n0\r\n\r\n",     // prefix
             b"fffffffffffffffff\r\n",         // 17 digits: overflow
             b"0\r\nBad Trailer\n\r\n",        // bare LF in a trailer
+            b"0\r\nGET / HTTP/1.1\r\n\r\n",     // a request line is not a trailer field
+            b"0\r\nX-T\r\n\r\n",                // a trailer field needs a colon
         ] {
             let mut decoder = ChunkedDecoder::new(u64::MAX);
             assert!(decoder.decode(bad, &mut |_| {}).is_err(), "accepted {:?}", String::from_utf8_lossy(bad));

@@ -153,7 +153,13 @@ fn check_request_line_length(buf: &[u8], config: &Config) -> Result<(), HttpErro
     // Leading empty lines are allowed before a request (RFC 9112 §2.2).
     let start = buf.iter().position(|b| *b != b'\r' && *b != b'\n').unwrap_or(buf.len());
     let line = &buf[start..];
-    let line_len = line.iter().position(|b| *b == b'\n').unwrap_or(line.len());
+    let mut line_len = line.iter().position(|b| *b == b'\n').unwrap_or(line.len());
+    // The CR of the line's CRLF is not part of the request line. Counting it
+    // refused a line of exactly `max_request_line` bytes (and, on partial
+    // input, any line whose CR had arrived before its LF).
+    if line_len > 0 && line[line_len - 1] == b'\r' {
+        line_len -= 1;
+    }
     if line_len > config.max_request_line {
         return Err(HttpError::new(414, "request line too long"));
     }
@@ -269,6 +275,12 @@ fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
         let value = header.value.as_slice();
         if name.eq_ignore_ascii_case("host") {
             hosts += 1;
+            // RFC 9112 §3.2: a Host field with an invalid value gets 400, like a
+            // missing or repeated one. Applications build URLs (and pick virtual
+            // hosts) from it, so `evil.test/x`, `a@b` or `a b` must not pass.
+            if !is_valid_host(value) {
+                return Err(HttpError::bad_request("invalid Host header"));
+            }
         } else if name.eq_ignore_ascii_case("content-length") {
             let mut any = false;
             for element in value.split(|b| *b == b',') {
@@ -346,6 +358,32 @@ fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
     // HTTP/1.0 clients do not know 100 Continue: the expectation is ignored.
     head.expects_continue = expects_continue && head.version == Version::Http11;
     Ok(())
+}
+
+/// `Host = uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2). An empty
+/// value is allowed: it is what a client sends when the target has no authority.
+fn is_valid_host(value: &[u8]) -> bool {
+    let is_sub_delim = |b: u8| b"!$&'()*+,;=".contains(&b);
+    let is_reg_name = |b: u8| b.is_ascii_alphanumeric() || b"-._~%".contains(&b) || is_sub_delim(b);
+    let (host, port) = if value.first() == Some(&b'[') {
+        // IP-literal: an IPv6 address (or IPvFuture) in brackets.
+        let Some(end) = value.iter().position(|b| *b == b']') else {
+            return false;
+        };
+        let inside = &value[1..end];
+        if inside.is_empty() || !inside.iter().all(|b| is_reg_name(*b) || *b == b':') {
+            return false;
+        }
+        (&value[..=end], &value[end + 1..])
+    } else {
+        match value.iter().position(|b| *b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &value[value.len()..]),
+        }
+    };
+    let host_ok = host.first() == Some(&b'[') || host.iter().all(|b| is_reg_name(*b));
+    let port_ok = port.is_empty() || (port[0] == b':' && port[1..].iter().all(u8::is_ascii_digit));
+    host_ok && port_ok
 }
 
 /// `1*DIGIT` and nothing else: no sign, no spaces inside, no overflow.

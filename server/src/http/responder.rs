@@ -190,6 +190,17 @@ impl Responder {
             log::error!("handler started a response twice; ignoring the second head");
             return;
         }
+        if let Some(problem) = invalid_head(&head) {
+            // Written as is, such a head would break the framing: a 1xx is an
+            // interim response to the client (which then takes the *next*
+            // response as this request's answer), a status outside 3 digits is
+            // not a status line, and CR or LF in a reason or field injects
+            // headers or whole responses. The handler has a bug; the client
+            // gets a clean 500.
+            log::error!("handler produced an invalid response head ({problem}); answering 500");
+            self.send_error(&HttpError::new(500, "the handler produced an invalid response head"));
+            return;
+        }
         let status = head.status;
         let forbids_body = (100..200).contains(&status) || status == 204 || status == 304;
         let mut declared_length = None;
@@ -310,6 +321,29 @@ impl Drop for Responder {
             }
         }
     }
+}
+
+/// Why a handler's response head cannot be sent, if it cannot.
+fn invalid_head(head: &ResponseHead) -> Option<&'static str> {
+    // Only final responses: the engine sends the one interim response it
+    // supports (100 Continue) by itself.
+    if !(200..=599).contains(&head.status) {
+        return Some("status is not a final status in 200..=599");
+    }
+    // reason-phrase = *( HTAB / SP / VCHAR / obs-text )
+    if head.reason.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Some("control character in the reason phrase");
+    }
+    for (name, value) in &head.headers {
+        let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(is_tchar) {
+            return Some("header name is not a token");
+        }
+        if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) {
+            return Some("control character in a header value");
+        }
+    }
+    None
 }
 
 fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
