@@ -40,6 +40,7 @@ pub fn listen_addr() -> String {
     format!("127.0.0.1:{port}")
 }
 
+// ANCHOR: conn
 /// One client connection of the non-blocking server.
 #[derive(Debug)]
 pub struct Conn {
@@ -51,6 +52,7 @@ pub struct Conn {
     /// Answered or hung up: to be dropped (and so closed) by the loop.
     pub finished: bool,
 }
+// ANCHOR_END: conn
 
 /// What one turn of the loop did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

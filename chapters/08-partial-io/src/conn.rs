@@ -123,6 +123,7 @@ impl Default for Connection {
 }
 
 impl Connection {
+    // ANCHOR: interest
     fn wants_read(&self) -> bool {
         !self.closing && !self.eof && self.queue.queued() < HIGH_WATER
     }
@@ -142,6 +143,7 @@ impl Connection {
             (false, false) => None,
         }
     }
+    // ANCHOR_END: interest
 
     // ANCHOR: on_ready
     /// Reads, answers every complete request, and writes, over and over
@@ -179,6 +181,7 @@ impl Connection {
     }
     // ANCHOR_END: on_ready
 
+    // ANCHOR: process_one
     /// Takes one step through the read buffer: a head, or some body bytes.
     /// Returns whether anything happened.
     fn process_one(&mut self) -> bool {
@@ -246,6 +249,7 @@ impl Connection {
             }
         }
     }
+    // ANCHOR_END: process_one
 
     /// A whole request: queue its response.
     fn finish(&mut self, head: RequestHead, body: Vec<u8>) {
