@@ -2,7 +2,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -20,8 +20,24 @@ pub struct TestServer {
     thread: Option<JoinHandle<io::Result<()>>>,
 }
 
+/// The echo handler's `/panic` is expected to panic; keep those messages out
+/// of the test output (every other panic is printed as usual).
+fn quiet_expected_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<&str>() == Some(&"the echo handler was asked to panic") {
+                return;
+            }
+            default_hook(info);
+        }));
+    });
+}
+
 impl TestServer {
     pub fn start(config: Config, handler: Arc<dyn Handler>) -> TestServer {
+        quiet_expected_panics();
         let server = Server::bind("127.0.0.1:0", config, handler).expect("bind 127.0.0.1:0");
         let addr = server.local_tcp_addr().expect("a TCP address");
         let stop = server.stop_handle();
@@ -38,11 +54,6 @@ impl TestServer {
 
     pub fn stop_handle(&self) -> StopHandle {
         self.stop.clone()
-    }
-
-    /// Connects, with [`PATIENCE`] as the read and write timeout.
-    pub fn connect(&self) -> TcpStream {
-        connect(self.addr)
     }
 
     /// Stops gracefully and waits for the loop to return.
@@ -104,10 +115,7 @@ pub fn read_to_close_or_reset(stream: &mut TcpStream) -> (Vec<u8>, bool) {
             Ok(n) => out.extend_from_slice(&piece[..n]),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                panic!(
-                    "the server neither answered nor closed within {PATIENCE:?}; got so far:\n{}",
-                    render(&out)
-                )
+                panic!("the server neither answered nor closed within {PATIENCE:?}; got so far:\n{}", render(&out))
             }
             Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return (out, true),
             Err(e) => panic!("read failed: {e}"),
@@ -205,8 +213,8 @@ pub fn read_response(reader: &mut impl BufRead, request_was_head: bool) -> io::R
             line.clear();
             reader.read_until(b'\n', &mut line)?;
             let size_text = String::from_utf8_lossy(&line).trim().to_string();
-            let size = usize::from_str_radix(&size_text, 16)
-                .map_err(|_| invalid(format!("bad chunk size {size_text:?}")))?;
+            let size =
+                usize::from_str_radix(&size_text, 16).map_err(|_| invalid(format!("bad chunk size {size_text:?}")))?;
             let mut data = vec![0; size + 2];
             reader.read_exact(&mut data)?;
             if !data.ends_with(b"\r\n") {

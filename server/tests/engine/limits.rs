@@ -93,10 +93,8 @@ fn content_length_over_max_body_is_413_before_any_body_byte() {
     let server = TestServer::echo(Config::default());
     for expect in ["", "Expect: 100-continue\r\n"] {
         let mut stream = connect(server.addr);
-        let head = format!(
-            "PUT /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: {}\r\n{expect}\r\n",
-            2u64 << 30
-        );
+        let head =
+            format!("PUT /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: {}\r\n{expect}\r\n", 2u64 << 30);
         stream.write_all(head.as_bytes()).unwrap();
         let mut reader = BufReader::new(stream);
         let response = read_response(&mut reader, false).unwrap().expect("a response");

@@ -34,7 +34,11 @@ enum Framing {
     None,
     Length,
     /// Chunked, cut at these offsets, optionally with extensions and trailers.
-    Chunked { cuts: Vec<usize>, extensions: bool, trailers: bool },
+    Chunked {
+        cuts: Vec<usize>,
+        extensions: bool,
+        trailers: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -198,9 +202,7 @@ fn feed(pieces: &[&[u8]], config: &Config) -> Vec<Event> {
             match reader.advance(&mut buf, config) {
                 Ok(ReadEvent::NeedMore) => break,
                 Ok(ReadEvent::SendContinue) => events.push(Event::Continue),
-                Ok(ReadEvent::Request(parsed)) => {
-                    events.push(Event::Request(parsed.head, body_bytes(parsed.body)))
-                }
+                Ok(ReadEvent::Request(parsed)) => events.push(Event::Request(parsed.head, body_bytes(parsed.body))),
                 Err(error) => {
                     events.push(Event::Error(error));
                     return events;
@@ -340,8 +342,8 @@ fn garbage() -> impl Strategy<Value = Vec<u8>> {
     let interesting = prop::sample::select(b"\r\n :;,0aZ\t\x00\x7f\xff-+Hx".to_vec());
     let byte = prop_oneof![any::<u8>(), interesting];
     let mutation = (any::<prop::sample::Index>(), 0u8..3, byte.clone());
-    let mutated = (prop::collection::vec(spec(), 1..4), prop::collection::vec(mutation, 1..4)).prop_map(
-        |(specs, mutations)| {
+    let mutated =
+        (prop::collection::vec(spec(), 1..4), prop::collection::vec(mutation, 1..4)).prop_map(|(specs, mutations)| {
             let mut bytes = stream_of(&specs);
             for (at, op, byte) in mutations {
                 let i = at.index(bytes.len() + 1);
@@ -355,8 +357,7 @@ fn garbage() -> impl Strategy<Value = Vec<u8>> {
                 }
             }
             bytes
-        },
-    );
+        });
     prop_oneof![
         1 => prop::collection::vec(any::<u8>(), 0..400),
         1 => prop::collection::vec(byte, 0..400),
@@ -375,7 +376,12 @@ fn pipelined_requests_get_their_responses_in_order() {
     let cases = ProptestConfig::default().cases.min(16);
     let mut runner = TestRunner::new(ProptestConfig { cases, ..ProptestConfig::default() });
     let strategy = prop::collection::vec(
-        (prop::sample::select(vec!["GET", "POST", "HEAD", "PUT"]), "[a-z0-9]{1,12}", prop::collection::vec(any::<u8>(), 0..200), 0u8..3),
+        (
+            prop::sample::select(vec!["GET", "POST", "HEAD", "PUT"]),
+            "[a-z0-9]{1,12}",
+            prop::collection::vec(any::<u8>(), 0..200),
+            0u8..3,
+        ),
         1..10,
     );
     runner
