@@ -136,6 +136,10 @@ pub fn run(cli: Cli) -> i32 {
             return 1;
         }
     };
+    if let Err(error) = crate::signals::stop_on_signals(server.stop_handle()) {
+        eprintln!("wsgi-server: cannot install signal handlers: {error}");
+        return 1;
+    }
     for addr in server.local_addrs().unwrap_or_default() {
         println!("wsgi-server: serving {} on {addr}", cli.app);
     }

@@ -4,9 +4,11 @@
 //!   on top of httparse, worker threads, and a [`http::Handler`] trait.
 //! - [`wsgi`] is the gateway: a handler that runs Python applications
 //!   (PEP 3333) in an embedded CPython.
-//! - [`cli`] is the command line; [`logging`] prints the log.
+//! - [`cli`] is the command line; [`logging`] prints the log; [`signals`]
+//!   turns TERM, INT and QUIT into orderly stops.
 
 pub mod cli;
 pub mod http;
 pub mod logging;
+pub mod signals;
 pub mod wsgi;
