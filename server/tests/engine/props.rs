@@ -425,3 +425,63 @@ fn pipelined_requests_get_their_responses_in_order() {
         })
         .unwrap_or_else(|failure| panic!("{failure}"));
 }
+
+/// A burst far bigger than the read buffer (thousands of requests written
+/// while the responses are read on another thread, as a real pipelining
+/// client does): every request is answered, in order.
+#[test]
+fn a_burst_of_5000_pipelined_requests_is_answered_in_order() {
+    let server = TestServer::echo(Config::default());
+    let count = 5000;
+    let mut stream = crate::common::connect(server.addr);
+    let mut writer = stream.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        use std::io::Write;
+        let mut burst = Vec::new();
+        for i in 0..count {
+            burst.extend_from_slice(format!("GET /{i} HTTP/1.1\r\nHost: example.test\r\n\r\n").as_bytes());
+        }
+        burst.extend_from_slice(b"GET /last HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n");
+        writer.write_all(&burst).unwrap();
+    });
+    let raw = crate::common::read_to_close(&mut stream);
+    sender.join().unwrap();
+    let responses = parse_responses(&raw, &[]);
+    assert_eq!(responses.len(), count + 1);
+    for (i, response) in responses.iter().take(count).enumerate() {
+        assert_eq!(response.echo("path"), Some(format!("/{i}")));
+    }
+    assert_eq!(responses[count].header("connection"), Some("close"));
+}
+
+/// Many clients at once, each reusing its connection: every response goes
+/// to the right client (the worker-to-loop hand-off never mixes them up).
+#[test]
+fn many_concurrent_keep_alive_clients_get_their_own_responses() {
+    let server = TestServer::echo(Config { threads: 4, ..Config::default() });
+    let addr = server.addr;
+    let clients: Vec<_> = (0..32)
+        .map(|client| {
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let stream = crate::common::connect(addr);
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                for i in 0..25 {
+                    let path = if i % 5 == 4 { "/stream".to_string() } else { format!("/c{client}/r{i}") };
+                    writer.write_all(&crate::common::get(&path)).unwrap();
+                    let response = crate::common::read_response(&mut reader, false).unwrap().expect("a response");
+                    assert_eq!(response.status, 200);
+                    if path == "/stream" {
+                        assert_eq!(response.body_text(), "one\ntwo\nthree\n");
+                    } else {
+                        assert_eq!(response.echo("path"), Some(path));
+                    }
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        crate::common::join_within(client, crate::common::PATIENCE);
+    }
+}
