@@ -113,8 +113,12 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
         )));
     }
     // Fast path: a list or tuple of bytes is the whole body, already in memory:
-    // send it in one piece with a Content-Length.
-    if result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>() {
+    // send it in one piece with a Content-Length. Not when the app already
+    // sent body bytes through write(): the head is out, so the list is only
+    // the rest of the body (sending it "whole" would start the response a
+    // second time, which the engine refuses with an error in the log).
+    let head_started = lock(state).responder.head_started();
+    if !head_started && (result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>()) {
         if let Some(body) = join_bytes(result)? {
             return finish_whole(state, &body);
         }

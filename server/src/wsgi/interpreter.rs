@@ -78,7 +78,12 @@ pub fn load_app(py: Python<'_>, spec: &str) -> PyResult<Py<PyAny>> {
 pub fn format_exception(py: Python<'_>, error: &PyErr) -> String {
     let formatted = py
         .import("traceback")
-        .and_then(|tb| tb.call_method1("format_exception", (error.value(py),)))
+        // The three-argument form: the traceback lives in the PyErr, and the
+        // exception object's __traceback__ is not always set (on Python 3.11 a
+        // raise inside the app logged only "AppError: ..." without the frames).
+        .and_then(|tb| {
+            tb.call_method1("format_exception", (error.get_type(py), error.value(py), error.traceback(py)))
+        })
         .and_then(|lines| lines.extract::<Vec<String>>());
     match formatted {
         Ok(lines) => lines.concat().trim_end().to_string(),
