@@ -22,7 +22,7 @@
 //! Closing a socket with unread input makes the kernel send a reset, which
 //! can destroy the error response we just wrote before the client reads it.
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +33,7 @@ use super::error::HttpError;
 use super::handler::Request;
 use super::listener::{ListenAddr, PeerAddr, Stream};
 use super::outbox::{Notifier, Outbox, ResponseEnd};
+use super::write_queue::WriteQueue;
 use super::pool::{Job, WorkerPool};
 use super::reader::{ReadEvent, RequestReader};
 use super::responder::{error_response, Responder};
@@ -61,53 +62,6 @@ enum Phase {
     /// Our side is shut; discarding input until `LINGER` passes or EOF.
     Lingering { until: Instant },
     Closed,
-}
-
-/// Response bytes waiting for the socket, sent with vectored writes.
-#[derive(Default)]
-struct WriteQueue {
-    chunks: std::collections::VecDeque<Vec<u8>>,
-    /// How much of the front chunk is already sent.
-    offset: usize,
-    bytes: usize,
-}
-
-impl WriteQueue {
-    fn push(&mut self, chunk: Vec<u8>) {
-        if !chunk.is_empty() {
-            self.bytes += chunk.len();
-            self.chunks.push_back(chunk);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.bytes == 0
-    }
-
-    /// One `writev` of up to 32 chunks; returns how many bytes went out.
-    fn write_to(&mut self, stream: &mut Stream) -> io::Result<usize> {
-        let mut slices: [IoSlice<'_>; 32] = [IoSlice::new(&[]); 32];
-        let mut count = 0;
-        for (i, chunk) in self.chunks.iter().take(32).enumerate() {
-            slices[i] = IoSlice::new(if i == 0 { &chunk[self.offset..] } else { chunk });
-            count += 1;
-        }
-        let written = stream.write_vectored(&slices[..count])?;
-        self.bytes -= written;
-        let mut left = written;
-        while left > 0 {
-            let front_left = self.chunks[0].len() - self.offset;
-            if left >= front_left {
-                left -= front_left;
-                self.chunks.pop_front();
-                self.offset = 0;
-            } else {
-                self.offset += left;
-                left = 0;
-            }
-        }
-        Ok(written)
-    }
 }
 
 pub struct Connection {
@@ -206,7 +160,7 @@ impl Connection {
         match self.reader.advance(&mut self.read_buf, ctx.config) {
             Ok(ReadEvent::NeedMore) => self.read_more(ctx),
             Ok(ReadEvent::SendContinue) => {
-                self.out.push(b"HTTP/1.1 100 Continue\r\n\r\n".to_vec());
+                self.out.push_bytes(b"HTTP/1.1 100 Continue\r\n\r\n".to_vec());
                 true
             }
             Ok(ReadEvent::Request(parsed)) => {
@@ -242,7 +196,7 @@ impl Connection {
 
     fn refuse(&mut self, error: &HttpError, ctx: &LoopContext<'_>) {
         log::info!("{}: refused a request: {error}", peer_label(&self.peer));
-        self.out.push(error_response(error, ctx.server_name));
+        self.out.push_bytes(error_response(error, ctx.server_name));
         self.phase = Phase::Closing;
     }
 

@@ -15,6 +15,7 @@
 //! | [`handler`] | the trait a handler implements |
 //! | [`responder`] | response framing and the promises a response makes |
 //! | [`outbox`] | how workers hand bytes back to the loop |
+//! | [`write_queue`] | bytes and file regions waiting for the socket (`writev`, `sendfile`) |
 //! | [`date`], [`config`], [`error`], [`listener`] | the supporting cast |
 
 pub mod body;
@@ -33,6 +34,7 @@ pub mod reader;
 pub mod request;
 pub mod responder;
 pub mod server;
+pub mod write_queue;
 
 pub use body::RequestBody;
 pub use config::Config;

@@ -16,6 +16,36 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use mio::{Token, Waker};
 
+/// A piece of response on its way to the socket.
+#[derive(Debug)]
+pub enum OutChunk {
+    Bytes(Vec<u8>),
+    /// A stretch of an open file, sent by the kernel with `sendfile(2)`:
+    /// the bytes go from the page cache to the socket without being copied
+    /// through our memory (or held there).
+    File(FileRegion),
+}
+
+#[derive(Debug)]
+pub struct FileRegion {
+    pub file: std::fs::File,
+    pub offset: u64,
+    pub len: u64,
+}
+
+impl OutChunk {
+    pub fn len(&self) -> u64 {
+        match self {
+            OutChunk::Bytes(bytes) => bytes.len() as u64,
+            OutChunk::File(region) => region.len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// How a response ended, which decides what happens to the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseEnd {
@@ -77,7 +107,8 @@ impl Notifier {
 
 #[derive(Default)]
 struct OutboxState {
-    chunks: Vec<Vec<u8>>,
+    chunks: Vec<OutChunk>,
+    /// Bytes held in memory (file regions do not count: they stay on disk).
     bytes: usize,
     end: Option<ResponseEnd>,
     /// The connection is closed: writes fail from now on.
@@ -109,14 +140,29 @@ impl Outbox {
     /// Worker side: queues `bytes` (and, with `end`, finishes the response),
     /// then waits while too much is pending.
     pub fn push(&self, bytes: Vec<u8>, end: Option<ResponseEnd>) -> Result<(), ClientGone> {
+        self.push_chunks([OutChunk::Bytes(bytes)], end)
+    }
+
+    /// Like [`push`](Self::push), for several chunks that must stay together
+    /// and in order (a chunk header, a file region, its trailing CRLF).
+    pub fn push_chunks(
+        &self,
+        chunks: impl IntoIterator<Item = OutChunk>,
+        end: Option<ResponseEnd>,
+    ) -> Result<(), ClientGone> {
         let must_wake = {
             let mut state = lock(&self.state);
             if state.gone {
                 return Err(ClientGone);
             }
-            if !bytes.is_empty() {
-                state.bytes += bytes.len();
-                state.chunks.push(bytes);
+            for chunk in chunks {
+                if chunk.is_empty() {
+                    continue;
+                }
+                if let OutChunk::Bytes(bytes) = &chunk {
+                    state.bytes += bytes.len();
+                }
+                state.chunks.push(chunk);
             }
             if end.is_some() {
                 state.end = end;
@@ -145,7 +191,7 @@ impl Outbox {
     }
 
     /// Loop side: takes everything queued, and the end marker if it came.
-    pub fn take(&self, into: &mut Vec<Vec<u8>>) -> Option<ResponseEnd> {
+    pub fn take(&self, into: &mut Vec<OutChunk>) -> Option<ResponseEnd> {
         let mut state = lock(&self.state);
         into.append(&mut state.chunks);
         state.bytes = 0;

@@ -132,6 +132,22 @@ pub fn parse_head(buf: &[u8], config: &Config) -> Result<Option<(RequestHead, us
     for field in parsed.headers.iter() {
         headers.push(Header { name: field.name.to_string(), value: clean_value(field.value)? });
     }
+    if let Some(authority) = absolute_form_authority(raw_target) {
+        // RFC 9112 §3.2.2: with an absolute-form target, the server MUST ignore
+        // the Host field and use the target's authority. Applications read the
+        // host from the Host header, so it is replaced here (a missing or
+        // repeated Host is still refused below, as for any request).
+        if authority.contains(&b'@') {
+            // RFC 9110 §4.2.4: userinfo in an http(s) URI is to be treated as an error.
+            return Err(HttpError::bad_request("request target contains userinfo"));
+        }
+        if !is_valid_host(authority) {
+            return Err(HttpError::bad_request("invalid authority in request target"));
+        }
+        for header in headers.iter_mut().filter(|h| h.name.eq_ignore_ascii_case("host")) {
+            header.value = authority.to_vec();
+        }
+    }
 
     let mut head = RequestHead {
         method,
@@ -232,6 +248,13 @@ fn split_target(method: &str, target: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>
     };
     let path = if path.is_empty() { b"/".to_vec() } else { path.to_vec() };
     Ok((path, query))
+}
+
+/// The authority (`host[:port]`) of an absolute-form target, if it is one.
+fn absolute_form_authority(target: &[u8]) -> Option<&[u8]> {
+    let rest = strip_scheme(target)?;
+    let end = rest.iter().position(|b| *b == b'/' || *b == b'?').unwrap_or(rest.len());
+    Some(&rest[..end])
 }
 
 fn strip_scheme(target: &[u8]) -> Option<&[u8]> {
@@ -381,7 +404,11 @@ fn is_valid_host(value: &[u8]) -> bool {
             None => (value, &value[value.len()..]),
         }
     };
-    let host_ok = host.first() == Some(&b'[') || host.iter().all(|b| is_reg_name(*b));
+    // pct-encoded is `%` HEXDIG HEXDIG.
+    let percent_ok = host.iter().enumerate().filter(|(_, b)| **b == b'%').all(|(i, _)| {
+        host.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && host.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+    });
+    let host_ok = percent_ok && (host.first() == Some(&b'[') || host.iter().all(|b| is_reg_name(*b)));
     let port_ok = port.is_empty() || (port[0] == b':' && port[1..].iter().all(u8::is_ascii_digit));
     host_ok && port_ok
 }

@@ -20,7 +20,7 @@ use super::chunked::{encode_chunk, LAST_CHUNK};
 use super::date::with_http_date;
 use super::error::HttpError;
 use super::handler::ResponseHead;
-use super::outbox::{ClientGone, Outbox, ResponseEnd};
+use super::outbox::{ClientGone, FileRegion, OutChunk, Outbox, ResponseEnd};
 use super::request::{RequestHead, Version};
 
 /// How the body of the response being written is delimited.
@@ -124,6 +124,53 @@ impl Responder {
         }
         let bytes = std::mem::take(&mut self.pending);
         self.outbox.push(bytes, None)
+    }
+
+    /// Sends `len` bytes of `file`, starting at `offset`, as body. The loop
+    /// sends them with `sendfile`, so they never pass through our memory.
+    pub fn send_file(&mut self, file: std::fs::File, offset: u64, len: u64) -> Result<(), ClientGone> {
+        if self.stage == Stage::Fresh {
+            log::error!("handler sent a file before a head; answering 500");
+            self.send_error(&HttpError::new(500, "response body before head"));
+            return Err(ClientGone);
+        }
+        let Stage::Body(framing) = &mut self.stage else {
+            return Ok(());
+        };
+        let mut region_len = len;
+        let mut trailer = Vec::new();
+        match framing {
+            Framing::NoBody => region_len = 0,
+            Framing::Length { remaining } => {
+                region_len = len.min(*remaining);
+                if region_len < len {
+                    log::warn!("file is longer than the response's Content-Length; extra bytes dropped");
+                }
+                *remaining -= region_len;
+            }
+            Framing::Chunked if len > 0 => {
+                self.pending.extend_from_slice(format!("{len:x}\r\n").as_bytes());
+                trailer.extend_from_slice(b"\r\n");
+            }
+            Framing::Chunked | Framing::UntilClose => {}
+        }
+        let head = std::mem::take(&mut self.pending);
+        let region = OutChunk::File(FileRegion { file, offset, len: region_len });
+        self.outbox.push_chunks([OutChunk::Bytes(head), region, OutChunk::Bytes(trailer)], None)
+    }
+
+    /// A whole response whose body is a file region: the length is known, so
+    /// it goes out with a Content-Length (unless the handler declared one).
+    pub fn send_file_whole(
+        &mut self,
+        head: ResponseHead,
+        file: std::fs::File,
+        offset: u64,
+        len: u64,
+    ) -> Result<(), ClientGone> {
+        self.begin(head, Some(len));
+        self.send_file(file, offset, len)?;
+        self.finish()
     }
 
     /// Completes the response. A body shorter than its `Content-Length`
