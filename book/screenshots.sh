@@ -69,4 +69,18 @@ for page in "${pages[@]}"; do
         status=1
     fi
 done
+# Every diagram on its own as well, whole, since some sit below the fold of
+# their page (default run only).
+if [ "$#" -eq 0 ]; then
+    for svg in book/build/images/*.svg; do
+        [ -e "$svg" ] || continue
+        name=$(basename "$svg" .svg)
+        png="$out/diagram-$name.png"
+        chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+            --disable-background-networking --disable-component-update --disable-sync \
+            --hide-scrollbars --user-data-dir="$profile" --screenshot="$ROOT/$png" \
+            --window-size=920,600 "file://$ROOT/$svg" >/dev/null 2>&1 || status=1
+        if [ -s "$png" ]; then echo "saved $png"; else echo "failed: $svg" >&2; status=1; fi
+    done
+fi
 exit $status
