@@ -3,9 +3,12 @@
 //! `environ['wsgi.file_wrapper'](f, block_size)` returns an iterable that
 //! reads `f` in blocks, with a `close()` that closes `f` (PEP 3333, "Optional
 //! Platform-Specific File Handling"). The gateway recognises this type and,
-//! when the wrapped object is a real file, could send it straight from the
-//! kernel; the plain iteration below is the portable fallback.
+//! when the wrapped object is a real file ([`real_file`]), has the kernel send
+//! it with `sendfile`; the plain iteration below is the portable fallback
+//! (sockets, `BytesIO`, anything with a `read`).
 
+use std::fs::File;
+use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
@@ -45,4 +48,23 @@ impl FileWrapper {
         }
         Ok(())
     }
+}
+
+/// If `filelike` is a regular file, a duplicate of its descriptor, its
+/// current position and how many bytes remain. Anything else (no `fileno`,
+/// a pipe, a socket) returns `None` and is iterated instead.
+pub fn real_file(filelike: &Bound<'_, PyAny>) -> Option<(File, u64, u64)> {
+    let fd: RawFd = filelike.call_method0("fileno").ok()?.extract().ok()?;
+    // tell() knows about Python's own read buffer; the descriptor's offset may not.
+    let position: u64 = filelike.call_method0("tell").ok()?.extract().ok()?;
+    // SAFETY: the descriptor belongs to `filelike`, which is alive for this call;
+    // we only borrow it to duplicate it.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    // Our own duplicate: the app may close its file before the loop has sent it.
+    let file = File::from(borrowed.try_clone_to_owned().ok()?);
+    let metadata = file.metadata().ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    Some((file, position, metadata.len().saturating_sub(position)))
 }

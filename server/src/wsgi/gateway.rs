@@ -19,6 +19,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use crate::http::{ClientGone, Handler, HttpError, Request, Responder};
 
 use super::environ::{EnvironBuilder, EnvironSettings};
+use super::file_wrapper::{real_file, FileWrapper};
 use super::interpreter::format_exception;
 use super::start_response::{lock, send_chunk, ResponseState, SharedResponse, StartResponse};
 
@@ -111,6 +112,24 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
         return Err(Fault::Misbehaved(format!(
             "the application returned a {kind}, not an iterable of bytes (wrap it in a list)"
         )));
+    }
+    // Fast path: wsgi.file_wrapper around a real file goes out with sendfile.
+    if let Ok(wrapper) = result.cast::<FileWrapper>() {
+        if let Some((file, offset, len)) = real_file(wrapper.get().filelike.bind(py)) {
+            let head_started = lock(state).responder.head_started();
+            if !head_started {
+                let head = lock(state).head.clone().ok_or_else(|| {
+                    Fault::Misbehaved("the application returned without calling start_response()".into())
+                })?;
+                lock(state).responder.send_file_whole(head, file, offset, len)?;
+            } else {
+                let mut state = lock(state);
+                let state = &mut *state;
+                py.detach(|| state.responder.send_file(file, offset, len))?;
+                state.responder.finish()?;
+            }
+            return Ok(());
+        }
     }
     // Fast path: a list or tuple of bytes is the whole body, already in memory:
     // send it in one piece with a Content-Length. Not when the app already
