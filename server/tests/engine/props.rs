@@ -485,3 +485,27 @@ fn many_concurrent_keep_alive_clients_get_their_own_responses() {
         crate::common::join_within(client, crate::common::PATIENCE);
     }
 }
+
+/// (3, over sockets) Garbage sent to the real server, in one write: the
+/// answer is well-formed HTTP/1.1 (or nothing), and the event loop survives
+/// to answer the next client.
+#[test]
+fn garbage_over_a_socket_gets_well_formed_answers_and_the_server_survives() {
+    let server = TestServer::echo(Config { header_timeout: std::time::Duration::from_secs(1), ..Config::default() });
+    let cases = ProptestConfig::default().cases.min(32);
+    let mut runner = TestRunner::new(ProptestConfig { cases, ..ProptestConfig::default() });
+    runner
+        .run(&garbage(), |bytes| {
+            let raw = exchange(server.addr, &bytes);
+            let heads = [bytes.starts_with(b"HEAD ")];
+            if let Err((_, error)) = crate::common::try_parse_responses(&raw, &heads) {
+                // The one legitimate cut-off: /short promises more than it sends.
+                let text = String::from_utf8_lossy(&bytes);
+                prop_assert!(text.contains("/short"), "malformed answer ({error}) to {bytes:?}");
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    let alive = parse_responses(&exchange(server.addr, &crate::common::get("/alive")), &[false]);
+    assert_eq!(alive[0].echo("path").as_deref(), Some("/alive"));
+}
