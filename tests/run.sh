@@ -55,4 +55,10 @@ step "example apps under wsgiref.validate (Python unittest)"
 step "course: reference passes, every exercise starter fails"
 cargo run --quiet --locked -p course -- verify
 
+# ---------------------------------------------------------------- the book
+# Installs the pinned mdBook, checks every include (file, anchor, non-empty),
+# builds the book, and fails on any directive left unexpanded in the HTML.
+step "book: includes checked, mdbook build"
+bash book/build.sh
+
 step "all tests passed"
