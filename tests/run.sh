@@ -20,6 +20,13 @@ export PROPTEST_CASES="${PROPTEST_CASES:-64}"
 export INSTA_UPDATE=no
 export CI="${CI:-true}"
 
+# ---------------------------------------------------------------- system tools
+# Real clients the tests talk to the server with (Debian packages).
+if ! command -v curl >/dev/null 2>&1; then
+    step "installing curl"
+    apt-get update -qq && apt-get install -y -qq curl
+fi
+
 # ---------------------------------------------------------------- Python venv
 if [ -f python-examples/requirements.txt ]; then
     step "Python virtualenv (.venv)"

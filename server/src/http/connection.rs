@@ -356,7 +356,9 @@ impl Connection {
     /// The loop is stopping: idle connections close at once, busy ones after
     /// their current response (the responder stops offering keep-alive).
     pub fn on_stop(&mut self) {
-        if self.is_idle() {
+        // A lingering connection has had its last response already: waiting out
+        // its linger would only delay the stop.
+        if self.is_idle() || matches!(self.phase, Phase::Lingering { .. }) {
             self.close();
         }
     }
