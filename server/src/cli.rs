@@ -106,6 +106,8 @@ pub fn run(cli: Cli) -> i32 {
     let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = cli.engine_config();
 
+    // Built-in `wsgi_framework` (framework/), so apps can import it with no pip install.
+    pyo3::append_to_inittab!(wsgi_framework);
     Python::initialize();
     let argv: Vec<String> = std::env::args().collect();
     let handler = Python::attach(|py| -> Result<WsgiHandler, String> {
