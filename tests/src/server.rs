@@ -194,6 +194,25 @@ impl WsgiServer {
         conn.read_response(method == "HEAD")
     }
 
+    /// One request with a chunked body, one chunk per piece, on a new connection.
+    pub fn request_chunked(&self, method: &str, path: &str, headers: &[(&str, &str)], pieces: &[&[u8]]) -> Response {
+        let mut out =
+            format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\n", self.addr).into_bytes();
+        for (name, value) in headers {
+            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        for piece in pieces.iter().filter(|p| !p.is_empty()) {
+            out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+            out.extend_from_slice(piece);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"0\r\n\r\n");
+        let mut conn = self.connect();
+        conn.send(&out);
+        conn.read_response(method == "HEAD")
+    }
+
     /// The bytes of a simple HTTP/1.1 request.
     pub fn request_bytes(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
         let mut out = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr).into_bytes();

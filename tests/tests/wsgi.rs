@@ -189,8 +189,15 @@ fn chunked_upload_is_read_fully() {
     let report = response.json();
     assert_eq!(report["body"], s("hello, world!"), "the body arrives decoded: {report}");
     assert_entry(&report, "wsgi.input_terminated", "bool", Json::Bool(true));
-    assert!(!report["environ"].has("CONTENT_LENGTH"), "no length was sent: {report}");
+    // Decoded and read whole before the app runs, the body has a length, and
+    // CGI says CONTENT_LENGTH must give it; the transfer coding is gone.
+    assert_entry(&report, "CONTENT_LENGTH", "str", s("13"));
+    assert!(!report["environ"].has("HTTP_TRANSFER_ENCODING"), "{report}");
     assert_raw_snapshot!("environ_chunked_upload", response);
+
+    // An empty chunked body: length 0.
+    let report = server.request_chunked("POST", "/?only=CONTENT_LENGTH", &[], &[]).json();
+    assert_entry(&report, "CONTENT_LENGTH", "str", s("0"));
 }
 
 #[test]

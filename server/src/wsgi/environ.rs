@@ -15,6 +15,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
+use crate::http::request::BodyFraming;
 use crate::http::{ListenAddr, PeerAddr, Request};
 
 use super::errors::ErrorStream;
@@ -71,12 +72,28 @@ impl EnvironBuilder {
             PeerAddr::Unix => environ.set_item("REMOTE_ADDR", "")?,
         }
 
+        // A chunked body was decoded and read whole before the app runs, so
+        // the app gets what a Content-Length request would give it: CGI (RFC
+        // 3875, 4.1.2) says CONTENT_LENGTH MUST be set when there is a body,
+        // to its length "after the server has removed any transfer-codings",
+        // and the Transfer-Encoding header, which no longer describes
+        // wsgi.input, is not passed on (waitress does the same). Without
+        // this, Django read an empty body (it trusts only CONTENT_LENGTH) and
+        // Bottle tried to de-chunk the already decoded body (400).
+        let dechunked = head.framing == BodyFraming::Chunked;
+        if dechunked {
+            environ.set_item("CONTENT_LENGTH", request.body.len().to_string())?;
+        }
+
         // Merge repeated headers first, keeping the order of first appearance.
         let mut merged: Vec<(String, Vec<u8>)> = Vec::with_capacity(head.headers.len());
         for header in &head.headers {
             // `X_Auth` must not be able to pose as `X-Auth`: both would become
             // HTTP_X_AUTH, and a proxy that strips one lets the other through.
             if header.name.contains('_') {
+                continue;
+            }
+            if dechunked && header.name.eq_ignore_ascii_case("transfer-encoding") {
                 continue;
             }
             let key = cgi_name(&header.name);
