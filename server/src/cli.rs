@@ -11,6 +11,7 @@ use clap::Parser;
 use pyo3::prelude::*;
 
 use crate::http::{Config, Server};
+use crate::listen::{self, BindSpec, SocketFiles};
 use crate::wsgi::{interpreter, EnvironSettings, WsgiHandler};
 
 #[derive(Debug, Parser)]
@@ -29,9 +30,14 @@ pub struct Cli {
     /// The WSGI application: MODULE:CALLABLE or MODULE:FACTORY().
     pub app: String,
 
-    /// Address to listen on, HOST:PORT. Port 0 picks a free port.
-    #[arg(short, long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
-    pub bind: String,
+    /// Address to listen on: HOST:PORT (port 0 picks a free port) or
+    /// unix:PATH for a Unix domain socket. Repeat to listen on several.
+    #[arg(short, long, default_value = "127.0.0.1:8000", value_name = "ADDRESS")]
+    pub bind: Vec<String>,
+
+    /// Most connections the kernel queues for us before we accept them.
+    #[arg(long, default_value_t = 2048, value_name = "N")]
+    pub backlog: i32,
 
     /// Threads that run the application. Blocking apps (sleeping, waiting on a
     /// database) need one thread per request they should serve at once.
@@ -106,6 +112,23 @@ pub fn run(cli: Cli) -> i32 {
     let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = cli.engine_config();
 
+    // Listen first: a taken port fails before a slow import, as in gunicorn.
+    let mut listeners = Vec::new();
+    let mut socket_files = SocketFiles::default();
+    for bind in &cli.bind {
+        let spec = BindSpec::parse(bind);
+        match listen::open(&spec, cli.backlog) {
+            Ok(listener) => listeners.push(listener),
+            Err(error) => {
+                eprintln!("wsgi-server: cannot listen on {spec}: {error}");
+                return 1;
+            }
+        }
+        if let BindSpec::Unix(path) = spec {
+            socket_files.0.push(path);
+        }
+    }
+
     // Built-in `wsgi_framework` (framework/), so apps can import it with no pip install.
     pyo3::append_to_inittab!(wsgi_framework);
     Python::initialize();
@@ -131,10 +154,10 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
 
-    let server = match Server::bind(cli.bind.as_str(), config, Arc::new(handler)) {
+    let server = match Server::from_listeners(listeners, config, Arc::new(handler)) {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("wsgi-server: cannot listen on {}: {error}", cli.bind);
+            eprintln!("wsgi-server: cannot start the event loop: {error}");
             return 1;
         }
     };

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod listen;
 pub mod logging;
 pub mod signals;
 pub mod wsgi;
