@@ -18,6 +18,7 @@ use signal_hook::iterator::Signals;
 
 use crate::http::StopHandle;
 
+// ANCHOR: stop_on_signals
 /// Starts the thread that waits for stop signals. A second TERM or INT while
 /// already stopping means "now" (a user pressing Ctrl-C twice).
 pub fn stop_on_signals(stop: StopHandle) -> std::io::Result<()> {
@@ -45,3 +46,4 @@ pub fn stop_on_signals(stop: StopHandle) -> std::io::Result<()> {
     })?;
     Ok(())
 }
+// ANCHOR_END: stop_on_signals

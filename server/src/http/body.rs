@@ -48,6 +48,7 @@ impl BodyCollector {
         BodyCollector { memory: Vec::with_capacity(reserve), file: None, len: 0, spool_threshold }
     }
 
+    // ANCHOR: spool
     pub fn push(&mut self, data: &[u8]) -> io::Result<()> {
         self.len += data.len() as u64;
         if let Some(file) = &mut self.file {
@@ -65,6 +66,7 @@ impl BodyCollector {
         self.file = Some(file);
         Ok(())
     }
+    // ANCHOR_END: spool
 
     pub fn finish(self) -> io::Result<RequestBody> {
         match self.file {

@@ -24,6 +24,7 @@ const MAX_SIZE_DIGITS: usize = 16;
 /// Longest trailer section we read (and discard).
 const MAX_TRAILERS: usize = 16 * 1024;
 
+// ANCHOR: states
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Reading the hex digits of a chunk size.
@@ -53,6 +54,7 @@ enum State {
     /// The body is complete.
     Done,
 }
+// ANCHOR_END: states
 
 /// What one call to [`ChunkedDecoder::decode`] achieved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +116,7 @@ impl ChunkedDecoder {
                     self.state = if left == 0 { State::DataCr } else { State::Data(left) };
                     continue;
                 }
+                // ANCHOR: size
                 State::Size => {
                     self.count_line_byte()?;
                     if let Some(value) = hex_value(byte) {
@@ -131,6 +134,7 @@ impl ChunkedDecoder {
                         continue; // look at this byte again in the next state
                     }
                 }
+                // ANCHOR_END: size
                 State::AfterSize => {
                     self.count_line_byte()?;
                     match byte {
@@ -179,6 +183,7 @@ impl ChunkedDecoder {
                         _ => return Err(HttpError::bad_request("invalid trailer field")),
                     }
                 }
+                // ANCHOR: trailers
                 // Trailer lines are field lines (`name: value`), checked as
                 // strictly as header lines. Without this, a client that left out
                 // the final CRLF had the next request's line (`GET / HTTP/1.1`)
@@ -202,6 +207,7 @@ impl ChunkedDecoder {
                         _ => {}
                     }
                 }
+                // ANCHOR_END: trailers
                 State::TrailerLf => {
                     if byte != b'\n' {
                         return Err(HttpError::bad_request("trailer line must end in CRLF"));

@@ -43,6 +43,7 @@ pub struct Config {
     pub server_name: String,
 }
 
+// ANCHOR: defaults
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -62,3 +63,4 @@ impl Default for Config {
         }
     }
 }
+// ANCHOR_END: defaults

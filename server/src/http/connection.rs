@@ -51,6 +51,7 @@ pub struct LoopContext<'a> {
     pub now: Instant,
 }
 
+// ANCHOR: phase
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Waiting for, or reading, a request.
@@ -63,6 +64,7 @@ enum Phase {
     Lingering { until: Instant },
     Closed,
 }
+// ANCHOR_END: phase
 
 pub struct Connection {
     stream: Stream,
@@ -133,6 +135,7 @@ impl Connection {
             && self.out.is_empty()
     }
 
+    // ANCHOR: drive
     /// Makes every bit of progress possible right now.
     pub fn drive(&mut self, ctx: &LoopContext<'_>) {
         loop {
@@ -149,7 +152,9 @@ impl Connection {
             }
         }
     }
+    // ANCHOR_END: drive
 
+    // ANCHOR: step_reading
     /// Reads and parses; hands a complete request to a worker.
     fn step_reading(&mut self, ctx: &LoopContext<'_>) -> bool {
         // Backpressure: while a client leaves earlier responses unread, do not
@@ -193,6 +198,7 @@ impl Connection {
             }
         }
     }
+    // ANCHOR_END: step_reading
 
     fn refuse(&mut self, error: &HttpError, ctx: &LoopContext<'_>) {
         log::info!("{}: refused a request: {error}", peer_label(&self.peer));
@@ -278,6 +284,7 @@ impl Connection {
         true
     }
 
+    // ANCHOR: closing
     fn step_closing(&mut self, ctx: &LoopContext<'_>) -> bool {
         if !self.out.is_empty() {
             return false; // flush first
@@ -320,6 +327,7 @@ impl Connection {
             }
         }
     }
+    // ANCHOR_END: closing
 
     /// Writes queued bytes until done or `WouldBlock`. Returns whether any went out.
     fn flush(&mut self, ctx: &LoopContext<'_>) -> bool {
@@ -363,6 +371,7 @@ impl Connection {
         }
     }
 
+    // ANCHOR: deadline
     /// When this connection next needs attention from the clock.
     ///
     /// Each phase has its own rule, because each defends against a different
@@ -411,6 +420,7 @@ impl Connection {
             _ => self.close(),
         }
     }
+    // ANCHOR_END: deadline
 }
 
 fn peer_label(peer: &PeerAddr) -> String {

@@ -81,6 +81,7 @@ impl Notifier {
         Notifier { ready: Mutex::new(Vec::new()), waker }
     }
 
+    // ANCHOR: schedule
     /// Marks a connection as ready and wakes the loop if it was not already due to look.
     pub fn schedule(&self, token: Token) {
         let was_empty = {
@@ -92,6 +93,7 @@ impl Notifier {
             self.wake();
         }
     }
+    // ANCHOR_END: schedule
 
     pub fn wake(&self) {
         if let Err(error) = self.waker.wake() {
@@ -143,6 +145,7 @@ impl Outbox {
         self.push_chunks([OutChunk::Bytes(bytes)], end)
     }
 
+    // ANCHOR: push_and_take
     /// Like [`push`](Self::push), for several chunks that must stay together
     /// and in order (a chunk header, a file region, its trailing CRLF).
     pub fn push_chunks(
@@ -207,6 +210,7 @@ impl Outbox {
         lock(&self.state).gone = true;
         self.room.notify_all();
     }
+    // ANCHOR_END: push_and_take
 }
 
 /// Locks a mutex, shrugging off poisoning: a panicking handler thread must not

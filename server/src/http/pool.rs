@@ -69,6 +69,7 @@ impl WorkerPool {
     }
 }
 
+// ANCHOR: work
 fn work(shared: &Shared, handler: &dyn Handler) {
     loop {
         let job = {
@@ -92,3 +93,4 @@ fn work(shared: &Shared, handler: &dyn Handler) {
         }
     }
 }
+// ANCHOR_END: work

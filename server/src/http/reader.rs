@@ -76,6 +76,7 @@ impl RequestReader {
     pub fn advance(&mut self, buf: &mut ReadBuffer, config: &Config) -> Result<ReadEvent, HttpError> {
         loop {
             match &mut self.state {
+                // ANCHOR: head_to_body
                 State::Head => {
                     let Some((head, used)) = parse_head(buf.as_slice(), config)? else {
                         return Ok(ReadEvent::NeedMore);
@@ -109,6 +110,7 @@ impl RequestReader {
                         return Ok(ReadEvent::SendContinue);
                     }
                 }
+                // ANCHOR_END: head_to_body
                 State::Body { progress, collector, .. } => {
                     let done = match progress {
                         BodyProgress::Length { remaining } => {

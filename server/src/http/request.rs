@@ -304,6 +304,7 @@ fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
             if !is_valid_host(value) {
                 return Err(HttpError::bad_request("invalid Host header"));
             }
+        // ANCHOR: cl_te_fields
         } else if name.eq_ignore_ascii_case("content-length") {
             let mut any = false;
             for element in value.split(|b| *b == b',') {
@@ -330,6 +331,7 @@ fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
                 }
                 transfer_codings.push(element.to_ascii_lowercase());
             }
+        // ANCHOR_END: cl_te_fields
         } else if name.eq_ignore_ascii_case("connection") {
             for token in list_elements(value) {
                 close |= token.eq_ignore_ascii_case(b"close");
@@ -344,6 +346,7 @@ fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
         }
     }
 
+    // ANCHOR: framing_decision
     if hosts > 1 {
         return Err(HttpError::bad_request("more than one Host header"));
     }
@@ -381,6 +384,7 @@ fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
     // HTTP/1.0 clients do not know 100 Continue: the expectation is ignored.
     head.expects_continue = expects_continue && head.version == Version::Http11;
     Ok(())
+    // ANCHOR_END: framing_decision
 }
 
 /// `Host = uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2). An empty

@@ -173,6 +173,7 @@ impl Responder {
         self.finish()
     }
 
+    // ANCHOR: finish
     /// Completes the response. A body shorter than its `Content-Length`
     /// closes the connection instead of leaving the client waiting.
     pub fn finish(&mut self) -> Result<(), ClientGone> {
@@ -198,6 +199,7 @@ impl Responder {
         let bytes = std::mem::take(&mut self.pending);
         self.outbox.push(bytes, Some(end))
     }
+    // ANCHOR_END: finish
 
     /// Abandons the response: whatever was sent stays sent, the connection closes.
     pub fn abort(&mut self) {
@@ -254,6 +256,7 @@ impl Responder {
         let mut headers = Vec::with_capacity(head.headers.len());
         let mut has_date = false;
         let mut has_server = false;
+        // ANCHOR: app_headers
         for (name, value) in head.headers {
             if name.eq_ignore_ascii_case("content-length") {
                 // Kept aside, not copied: the framing code below writes the one
@@ -282,10 +285,12 @@ impl Responder {
             has_server |= name.eq_ignore_ascii_case("server");
             headers.push((name, value));
         }
+        // ANCHOR_END: app_headers
         if self.stopping.load(Ordering::Relaxed) {
             self.keep_alive = false;
         }
 
+        // ANCHOR: choose_framing
         let length = declared_length.or(known_length);
         let framing = if forbids_body || self.is_head_request {
             Framing::NoBody
@@ -297,6 +302,7 @@ impl Responder {
             self.keep_alive = false;
             Framing::UntilClose
         };
+        // ANCHOR_END: choose_framing
 
         let out = &mut self.pending;
         out.reserve(256);
@@ -333,6 +339,7 @@ impl Responder {
         self.stage = Stage::Body(framing);
     }
 
+    // ANCHOR: write_body
     /// Frames `data` into `pending` according to the chosen framing.
     fn write_body(&mut self, data: &[u8]) {
         let Stage::Body(framing) = &mut self.stage else {
@@ -353,6 +360,7 @@ impl Responder {
             Framing::UntilClose => self.pending.extend_from_slice(data),
         }
     }
+    // ANCHOR_END: write_body
 }
 
 impl Drop for Responder {

@@ -174,6 +174,7 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         let mut ready = Vec::new();
 
+        // ANCHOR: turn
         loop {
             let timeout = state.poll_timeout(Instant::now());
             if let Err(error) = self.poll.poll(&mut events, timeout) {
@@ -226,7 +227,9 @@ impl Server {
                     state.accept(&mut self.listeners, index, &self.poll, &ctx);
                 }
             }
+        // ANCHOR_END: turn
 
+            // ANCHOR: stopping
             match self.stop_request.load(Ordering::SeqCst) {
                 RUNNING => {}
                 request => {
@@ -266,6 +269,7 @@ impl Server {
                     }
                 }
             }
+            // ANCHOR_END: stopping
         }
     }
 }
@@ -294,6 +298,7 @@ impl LoopState {
         Some(next.saturating_duration_since(now) + Duration::from_millis(1))
     }
 
+    // ANCHOR: accept
     /// Accepts until the listener says `WouldBlock` (edge-triggered readiness
     /// fires once per burst, so one accept per event would strand the rest).
     fn accept(&mut self, listeners: &mut [Listener], index: usize, poll: &Poll, ctx: &LoopContext<'_>) {
@@ -328,6 +333,7 @@ impl LoopState {
             }
         }
     }
+    // ANCHOR_END: accept
 
     /// After a connection was driven: remove it if closed, else keep its timer right.
     fn after_drive(&mut self, key: usize, listeners: &mut [Listener], poll: &Poll, ctx: &LoopContext<'_>) {
@@ -350,6 +356,7 @@ impl LoopState {
         }
     }
 
+    // ANCHOR: timers
     fn schedule(&mut self, key: usize, ctx: &LoopContext<'_>) {
         let Some(connection) = self.connections.get_mut(key) else {
             return;
@@ -378,4 +385,5 @@ impl LoopState {
             self.after_drive(key, listeners, poll, ctx);
         }
     }
+    // ANCHOR_END: timers
 }

@@ -43,6 +43,7 @@ impl WriteQueue {
         self.chunks.is_empty()
     }
 
+    // ANCHOR: write_to
     /// One `writev` or one `sendfile`; returns how many bytes went out.
     pub fn write_to(&mut self, stream: &mut Stream) -> io::Result<usize> {
         let written = match self.chunks.front() {
@@ -80,6 +81,7 @@ impl WriteQueue {
         self.advance(written as u64);
         Ok(written)
     }
+    // ANCHOR_END: write_to
 
     /// Drops `written` bytes from the front.
     fn advance(&mut self, mut written: u64) {

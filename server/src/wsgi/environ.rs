@@ -36,6 +36,7 @@ pub struct EnvironBuilder {
 }
 
 impl EnvironBuilder {
+    // ANCHOR: base
     pub fn new(py: Python<'_>, settings: &EnvironSettings) -> PyResult<Self> {
         let base = PyDict::new(py);
         base.set_item("wsgi.version", PyTuple::new(py, [1, 0])?)?;
@@ -52,6 +53,7 @@ impl EnvironBuilder {
         base.set_item("SERVER_SOFTWARE", concat!("wsgi-server/", env!("CARGO_PKG_VERSION")))?;
         Ok(EnvironBuilder { base: base.unbind() })
     }
+    // ANCHOR_END: base
 
     pub fn build<'py>(&self, py: Python<'py>, request: Request) -> PyResult<Bound<'py, PyDict>> {
         let environ = self.base.bind(py).copy()?;
@@ -72,6 +74,7 @@ impl EnvironBuilder {
             PeerAddr::Unix => environ.set_item("REMOTE_ADDR", "")?,
         }
 
+        // ANCHOR: dechunked
         // A chunked body was decoded and read whole before the app runs, so
         // the app gets what a Content-Length request would give it: CGI (RFC
         // 3875, 4.1.2) says CONTENT_LENGTH MUST be set when there is a body,
@@ -84,7 +87,9 @@ impl EnvironBuilder {
         if dechunked {
             environ.set_item("CONTENT_LENGTH", request.body.len().to_string())?;
         }
+        // ANCHOR_END: dechunked
 
+        // ANCHOR: headers
         // Merge repeated headers first, keeping the order of first appearance.
         let mut merged: Vec<(String, Vec<u8>)> = Vec::with_capacity(head.headers.len());
         for header in &head.headers {
@@ -109,6 +114,7 @@ impl EnvironBuilder {
         for (key, value) in merged {
             environ.set_item(key, latin1(py, &value))?;
         }
+        // ANCHOR_END: headers
         environ.set_item("wsgi.input", Bound::new(py, InputStream::new(request.body))?)?;
         Ok(environ)
     }

@@ -56,6 +56,7 @@ impl From<ClientGone> for Fault {
     }
 }
 
+// ANCHOR: handle
 impl Handler for WsgiHandler {
     fn handle(&self, request: Request, responder: Responder) {
         let method = request.head.method.clone();
@@ -85,8 +86,10 @@ impl Handler for WsgiHandler {
         });
     }
 }
+// ANCHOR_END: handle
 
 impl WsgiHandler {
+    // ANCHOR: call_app
     fn call_app(&self, py: Python<'_>, request: Request, state: &SharedResponse) -> Result<(), Fault> {
         let environ = self.environ.build(py, request)?;
         let start_response = Bound::new(py, StartResponse { state: Arc::clone(state) })?;
@@ -103,6 +106,7 @@ impl WsgiHandler {
         closed?;
         Ok(())
     }
+    // ANCHOR_END: call_app
 }
 
 /// Sends the app's iterable; finishes the response when it ends.
@@ -113,6 +117,7 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
             "the application returned a {kind}, not an iterable of bytes (wrap it in a list)"
         )));
     }
+    // ANCHOR: sendfile_path
     // Fast path: wsgi.file_wrapper around a real file goes out with sendfile.
     if let Ok(wrapper) = result.cast::<FileWrapper>() {
         if let Some((file, offset, len)) = real_file(wrapper.get().filelike.bind(py)) {
@@ -131,6 +136,7 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
             return Ok(());
         }
     }
+    // ANCHOR_END: sendfile_path
     // Fast path: a list or tuple of bytes is the whole body, already in memory:
     // send it in one piece with a Content-Length. Not when the app already
     // sent body bytes through write(): the head is out, so the list is only
@@ -142,6 +148,7 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
             return finish_whole(state, &body);
         }
     }
+    // ANCHOR: iterate
     let iterator = result.try_iter().map_err(|_| {
         Fault::Misbehaved(format!(
             "the application returned {}, which is not iterable",
@@ -173,6 +180,7 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
         finish_whole(state, b"")
     }
 }
+    // ANCHOR_END: iterate
 
 /// Joins a list of bytes into one body; `None` if an item is not bytes
 /// (the slow path then reports it properly).

@@ -94,6 +94,7 @@ impl InputStream {
         InputStream { source: Mutex::new(source) }
     }
 
+    // ANCHOR: with_source
     fn with_source<R>(
         &self,
         py: Python<'_>,
@@ -109,6 +110,7 @@ impl InputStream {
         })
         .map_err(|e| PyValueError::new_err(format!("could not read the request body: {e}")))
     }
+    // ANCHOR_END: with_source
 }
 
 /// Python's convention: a negative or missing size means "everything".

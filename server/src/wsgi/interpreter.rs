@@ -19,6 +19,7 @@ use pyo3::types::PyList;
 pub fn prepare(py: Python<'_>, app_dir: &Path, pythonpath: &[PathBuf], argv: &[String]) -> PyResult<()> {
     let sys = py.import("sys")?;
     let path = sys.getattr("path")?.cast_into::<PyList>()?;
+    // ANCHOR: virtualenv
     if let Ok(venv) = std::env::var("VIRTUAL_ENV") {
         if !venv.is_empty() {
             let version = py.version_info();
@@ -38,6 +39,7 @@ pub fn prepare(py: Python<'_>, app_dir: &Path, pythonpath: &[PathBuf], argv: &[S
             }
         }
     }
+    // ANCHOR_END: virtualenv
     for dir in pythonpath.iter().rev() {
         path.insert(0, dir.to_string_lossy().as_ref())?;
     }

@@ -51,6 +51,7 @@ pub struct StartResponse {
 
 #[pymethods]
 impl StartResponse {
+    // ANCHOR: call
     #[pyo3(signature = (status, headers, exc_info = None))]
     fn __call__(
         &self,
@@ -78,6 +79,7 @@ impl StartResponse {
         lock(&self.state).head = Some(head);
         Ok(WriteCallable { state: Arc::clone(&self.state) })
     }
+    // ANCHOR_END: call
 }
 
 fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, PyAny>) -> PyResult<ResponseHead> {
@@ -109,6 +111,7 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
         }
         let name: String = pair.get_item(0)?.extract().map_err(|_| PyTypeError::new_err("header names must be str"))?;
         let value: String = pair.get_item(1)?.extract().map_err(|_| PyTypeError::new_err("header values must be str"))?;
+        // ANCHOR: header_checks
         if name.is_empty() || !name.bytes().all(is_token_byte) {
             return Err(PyValueError::new_err(format!("invalid header name {name:?}")));
         }
@@ -131,6 +134,7 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
             raw.push(code as u8);
         }
         list.push((name, raw));
+        // ANCHOR_END: header_checks
     }
     Ok(ResponseHead { status: code, reason: reason.to_string(), headers: list })
 }
@@ -156,6 +160,7 @@ impl WriteCallable {
     }
 }
 
+// ANCHOR: send_chunk
 /// Sends one non-empty piece of body: the head first if it has not gone yet.
 /// Detaches from Python while it may wait for a slow client.
 pub fn send_chunk(py: Python<'_>, state: &SharedResponse, data: &[u8]) -> PyResult<()> {
@@ -174,3 +179,4 @@ pub fn send_chunk(py: Python<'_>, state: &SharedResponse, data: &[u8]) -> PyResu
     py.detach(|| state.responder.send_body(data))
         .map_err(|_| PyConnectionError::new_err("the client disconnected"))
 }
+// ANCHOR_END: send_chunk
