@@ -23,7 +23,7 @@ pub mod snapshot;
 
 pub use client::{Conn, Response};
 pub use json::Json;
-pub use server::{ServerBuilder, WsgiServer};
+pub use server::{Exit, ServerBuilder, WsgiServer};
 
 /// The upper bound on one read from the server (a guard, never a delay).
 pub const PATIENCE: Duration = Duration::from_secs(10);

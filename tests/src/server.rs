@@ -58,7 +58,7 @@ impl ServerBuilder {
         self
     }
 
-    pub fn start(self) -> WsgiServer {
+    fn command(&self) -> Command {
         let mut command = Command::new(server_binary());
         command
             .arg("--bind")
@@ -79,7 +79,43 @@ impl ServerBuilder {
         for (name, value) in &self.env {
             command.env(name, value);
         }
-        let mut child = command.spawn().expect("start target/debug/wsgi-server");
+        command
+    }
+
+    /// Runs a server that is expected to exit by itself (a bad app name,
+    /// `--help`); waits at most [`STARTUP`].
+    pub fn run_to_exit(self) -> Exit {
+        let mut child = self.command().spawn().expect("start target/debug/wsgi-server");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let out = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stdout.read_to_string(&mut text);
+            text
+        });
+        let err = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let pid = child.id();
+        let (done_tx, done_rx) = mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let status = child.wait();
+            let _ = done_tx.send(());
+            status
+        });
+        if done_rx.recv_timeout(STARTUP).is_err() {
+            let _ = Command::new("kill").arg("-KILL").arg(pid.to_string()).status();
+            let _ = waiter.join();
+            panic!("wsgi-server {} was expected to exit but still ran after {STARTUP:?}", self.app);
+        }
+        let status = waiter.join().expect("the waiter thread").expect("wait for wsgi-server");
+        Exit { code: status.code(), stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() }
+    }
+
+    pub fn start(self) -> WsgiServer {
+        let mut child = self.command().spawn().expect("start target/debug/wsgi-server");
 
         let log = Arc::new(Log::default());
         let stderr = child.stderr.take().expect("piped stderr");
@@ -132,6 +168,15 @@ impl ServerBuilder {
         server.addr = address.parse().unwrap_or_else(|_| panic!("no address in {line:?}"));
         server
     }
+}
+
+/// How a server that exited by itself ended.
+#[derive(Debug)]
+pub struct Exit {
+    /// The exit status (`None` if a signal ended it).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// The server's stderr, collected as it arrives.

@@ -495,6 +495,7 @@ fn write_callable_sends_before_the_iterable() {
     let response = conn.read_response(false);
     assert_eq!(response.text(), "hello world\n");
     assert_raw_snapshot!("write_only_http10", response);
+    drop(conn); // the server lingers until the client closes too
 
     expect_500(&server, "/write-str", "write() takes bytes");
     let log = server.stop();
@@ -528,6 +529,8 @@ fn a_slow_client_holds_the_generator_back() {
     conn.send(format!("GET /endless?n=1024 HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).as_bytes());
     conn.read_until_contains(b"xxxx");
     // The one deliberate wait: two seconds in which production must stall.
+    // (That /stats is answered at all shows the blocked worker waits for the
+    // client without holding the GIL: /stats runs Python too.)
     let stats = server.get("/stats?produced=1024&timeout=2").json();
     assert_eq!(
         stats["timed_out"],
@@ -721,4 +724,49 @@ fn wsgi_errors_writes_reach_the_log() {
         ],
         "{log}"
     );
+}
+
+// ------------------------------------------------------------- command line
+
+#[test]
+fn an_app_that_cannot_be_loaded_is_a_clear_error_with_status_1() {
+    let cases = [
+        ("no_such_module:application", "ModuleNotFoundError: No module named 'no_such_module'"),
+        ("environ_report:no_such_name", "AttributeError"),
+        ("broken_import:application", "RuntimeError: this module cannot be imported"),
+        ("content_length:ROUTES", "is not callable"),
+        ("nothing_after_the_colon:", "expected MODULE:CALLABLE"),
+    ];
+    for (spec, expected) in cases {
+        let exit = app(spec).run_to_exit();
+        assert_eq!(exit.code, Some(1), "{spec}: {exit:?}");
+        assert!(exit.stderr.contains(expected), "{spec}: {expected:?} not in:\n{}", exit.stderr);
+        assert!(exit.stderr.contains(&format!("cannot load the application \"{spec}\"")), "{}", exit.stderr);
+        assert!(!exit.stderr.contains("panicked"), "{spec}: a Rust panic:\n{}", exit.stderr);
+        assert!(!exit.stdout.contains(" serving "), "{spec}: {exit:?}");
+    }
+    // An exception at import time comes with its traceback, down to the line.
+    let exit = app("broken_import:application").run_to_exit();
+    assert!(exit.stderr.contains("Traceback (most recent call last)"), "{}", exit.stderr);
+    assert!(exit.stderr.contains("broken_import.py\", line "), "{}", exit.stderr);
+    assert!(exit.stderr.contains("    raise RuntimeError(\"this module cannot be imported\")"), "{}", exit.stderr);
+}
+
+#[test]
+fn app_names_follow_gunicorn() {
+    // MODULE alone means MODULE:application; MODULE:factory() calls the factory
+    // (the validated:wrap() of tests/frameworks.rs).
+    let server = start("errors_stream");
+    assert_eq!(server.get("/").text(), "logged\n");
+}
+
+#[test]
+fn help_explains_the_options() {
+    let exit = ServerBuilder::new("--help", apps_dir()).run_to_exit();
+    assert_eq!(exit.code, Some(0), "{exit:?}");
+    for option in
+        ["--bind", "--threads", "--chdir", "--pythonpath", "--max-body", "--spool-threshold", "MODULE:CALLABLE"]
+    {
+        assert!(exit.stdout.contains(option), "{option} not in --help:\n{}", exit.stdout);
+    }
 }
