@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 use pyo3::prelude::*;
 
+use crate::http::access_log::AccessLog;
 use crate::http::{Config, Server};
 use crate::listen::{self, BindSpec, SocketFiles};
 use crate::wsgi::{interpreter, EnvironSettings, WsgiHandler};
@@ -76,6 +77,16 @@ pub struct Cli {
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     pub graceful_timeout: f64,
 
+    /// Write one line per request to FILE, or to standard output with "-".
+    #[arg(long, value_name = "FILE")]
+    pub access_log: Option<String>,
+
+    /// The access-log line, in gunicorn's atoms: %(h)s remote address, %(t)s time,
+    /// %(r)s request line, %(s)s status, %(b)s bytes, %(f)s referer, %(a)s user
+    /// agent, %(D)s microseconds, %(m)s %(U)s %(q)s %(H)s %(B)s %(T)s %(M)s %(L)s %(p)s.
+    #[arg(long, value_name = "FORMAT", default_value = crate::http::access_log::COMBINED_FORMAT)]
+    pub access_log_format: String,
+
     /// Log level: error, warn, info, debug or trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log_level: log::LevelFilter,
@@ -110,7 +121,16 @@ pub fn run(cli: Cli) -> i32 {
         }
     }
     let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = cli.engine_config();
+    let mut config = cli.engine_config();
+    if let Some(destination) = &cli.access_log {
+        match AccessLog::open(destination, &cli.access_log_format) {
+            Ok(log) => config.access_log = Some(Arc::new(log)),
+            Err(error) => {
+                eprintln!("wsgi-server: cannot open the access log {destination}: {error}");
+                return 1;
+            }
+        }
+    }
 
     // Listen first: a taken port fails before a slow import, as in gunicorn.
     let mut listeners = Vec::new();

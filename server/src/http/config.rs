@@ -6,7 +6,10 @@
 //! be generous for real clients and small enough that a hostile one cannot
 //! exhaust memory or hold connections forever.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::access_log::AccessLog;
 
 /// Most header fields in one request (more gets 431). Fixed, because the
 /// parser keeps its header slots in a stack array of this size.
@@ -41,6 +44,8 @@ pub struct Config {
     pub threads: usize,
     /// The `Server` response header.
     pub server_name: String,
+    /// Where one line per request goes (`None`: nowhere).
+    pub access_log: Option<Arc<AccessLog>>,
 }
 
 // ANCHOR: defaults
@@ -60,6 +65,7 @@ impl Default for Config {
             graceful_timeout: Duration::from_secs(30),
             threads: 8,
             server_name: "wsgi-server".to_string(),
+            access_log: None,
         }
     }
 }

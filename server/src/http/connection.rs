@@ -27,6 +27,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::access_log::AccessRecord;
 use super::buffer::ReadBuffer;
 use super::config::Config;
 use super::error::HttpError;
@@ -174,11 +175,15 @@ impl Connection {
                     Arc::clone(ctx.notifier),
                     ctx.config.max_pending_output,
                 ));
+                let access = ctx.config.access_log.as_ref().map(|log| {
+                    (Arc::clone(log), AccessRecord::new(&parsed.head, &self.peer))
+                });
                 let responder = Responder::new(
                     &parsed.head,
                     Arc::clone(&outbox),
                     Arc::clone(ctx.server_name),
                     Arc::clone(ctx.stopping),
+                    access,
                 );
                 let request = Request {
                     head: parsed.head,

@@ -16,8 +16,10 @@
 //! | [`responder`] | response framing and the promises a response makes |
 //! | [`outbox`] | how workers hand bytes back to the loop |
 //! | [`write_queue`] | bytes and file regions waiting for the socket (`writev`, `sendfile`) |
+//! | [`access_log`] | one line per request, gunicorn's format atoms |
 //! | [`date`], [`config`], [`error`], [`listener`] | the supporting cast |
 
+pub mod access_log;
 pub mod body;
 pub mod buffer;
 pub mod chunked;

@@ -20,6 +20,7 @@ use super::chunked::{encode_chunk, LAST_CHUNK};
 use super::date::with_http_date;
 use super::error::HttpError;
 use super::handler::ResponseHead;
+use super::access_log::{AccessLog, AccessRecord};
 use super::outbox::{ClientGone, FileRegion, OutChunk, Outbox, ResponseEnd};
 use super::request::{RequestHead, Version};
 
@@ -58,6 +59,11 @@ pub struct Responder {
     warned_overflow: bool,
     server_name: Arc<str>,
     stopping: Arc<AtomicBool>,
+    /// The access log and this request's entry, when access logging is on.
+    access: Option<(Arc<AccessLog>, AccessRecord)>,
+    /// For the access log: the status sent and the body bytes queued.
+    status: u16,
+    body_bytes: u64,
 }
 
 impl Responder {
@@ -66,6 +72,7 @@ impl Responder {
         outbox: Arc<Outbox>,
         server_name: Arc<str>,
         stopping: Arc<AtomicBool>,
+        access: Option<(Arc<AccessLog>, AccessRecord)>,
     ) -> Self {
         Responder {
             outbox,
@@ -77,6 +84,9 @@ impl Responder {
             warned_overflow: false,
             server_name,
             stopping,
+            access,
+            status: 0,
+            body_bytes: 0,
         }
     }
 
@@ -154,6 +164,7 @@ impl Responder {
             }
             Framing::Chunked | Framing::UntilClose => {}
         }
+        self.body_bytes += region_len;
         let head = std::mem::take(&mut self.pending);
         let region = OutChunk::File(FileRegion { file, offset, len: region_len });
         self.outbox.push_chunks([OutChunk::Bytes(head), region, OutChunk::Bytes(trailer)], None)
@@ -196,6 +207,7 @@ impl Responder {
             Stage::Body(_) => self.connection_end(),
         };
         self.stage = Stage::Done;
+        self.write_access_log();
         let bytes = std::mem::take(&mut self.pending);
         self.outbox.push(bytes, Some(end))
     }
@@ -207,6 +219,7 @@ impl Responder {
             return;
         }
         self.stage = Stage::Done;
+        self.write_access_log();
         let bytes = std::mem::take(&mut self.pending);
         let _ = self.outbox.push(bytes, Some(ResponseEnd::Abort));
     }
@@ -223,6 +236,13 @@ impl Responder {
         let head = ResponseHead::new(error.status, super::error::reason_phrase(error.status))
             .header("Content-Type", "text/plain; charset=utf-8");
         let _ = self.send_whole(head, body.as_bytes());
+    }
+
+    /// One access-log line, once, when the response is complete or abandoned.
+    fn write_access_log(&mut self) {
+        if let Some((log, record)) = self.access.take() {
+            log.record(&record, self.status, self.body_bytes);
+        }
     }
 
     fn connection_end(&self) -> ResponseEnd {
@@ -251,6 +271,7 @@ impl Responder {
             return;
         }
         let status = head.status;
+        self.status = status;
         let forbids_body = (100..200).contains(&status) || status == 204 || status == 304;
         let mut declared_length = None;
         let mut headers = Vec::with_capacity(head.headers.len());
@@ -355,9 +376,16 @@ impl Responder {
                 }
                 self.pending.extend_from_slice(&data[..take]);
                 *remaining -= take as u64;
+                self.body_bytes += take as u64;
             }
-            Framing::Chunked => encode_chunk(data, &mut self.pending),
-            Framing::UntilClose => self.pending.extend_from_slice(data),
+            Framing::Chunked => {
+                encode_chunk(data, &mut self.pending);
+                self.body_bytes += data.len() as u64;
+            }
+            Framing::UntilClose => {
+                self.pending.extend_from_slice(data);
+                self.body_bytes += data.len() as u64;
+            }
         }
     }
     // ANCHOR_END: write_body

@@ -1,0 +1,118 @@
+//! The `wsgi-server` command line, tested the way an operator uses it: the
+//! real binary, real sockets, real signals.
+//!
+//! - the access log writes one combined-format line per request (snapshot,
+//!   with the time and the duration redacted);
+//! - `--bind unix:PATH` serves on a Unix socket and removes the file on exit;
+//! - an application that cannot be imported exits with status 1 and the
+//!   Python traceback, never a Rust panic.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../python-examples")
+}
+
+/// Starts the server and waits for its "serving ... on ADDRESS" line.
+fn start(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wsgi-server");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read the serving line");
+    let address = line.trim().rsplit(" on ").next().unwrap_or_default().to_string();
+    assert!(line.contains("serving"), "unexpected first line: {line:?}");
+    (child, address)
+}
+
+/// TERM, then wait for the exit (graceful stop).
+fn stop(mut child: Child) -> std::process::ExitStatus {
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    child.wait().expect("wait for wsgi-server")
+}
+
+/// One request on its own connection; returns the whole response.
+fn exchange(mut stream: impl Read + Write, request: &str) -> String {
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+fn tcp(address: &str) -> std::net::TcpStream {
+    let stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap(); // a guard, not a wait
+    stream
+}
+
+#[test]
+fn access_log_has_one_combined_line_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("access.log");
+    let examples = examples_dir();
+    let (child, address) = start(&[
+        "--chdir",
+        examples.to_str().unwrap(),
+        "--bind",
+        "127.0.0.1:0",
+        "--access-log",
+        log_path.to_str().unwrap(),
+        "hello:application",
+    ]);
+    let get = "GET /greet?name=Ada HTTP/1.1\r\nHost: x\r\nReferer: http://example.test/\r\nUser-Agent: test-client/1.0\r\nConnection: close\r\n\r\n";
+    let head = "HEAD / HTTP/1.0\r\nUser-Agent: test-client/1.0\r\n\r\n";
+    let post = "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+    for request in [get, head, post] {
+        assert!(exchange(tcp(&address), request).starts_with("HTTP/1.1 200 OK"));
+    }
+    assert!(stop(child).success());
+
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    insta::with_settings!({filters => vec![
+        (r"\[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} \+0000\]", "[TIME]"),
+        (r" \d+\n", " DURATION_US\n"),
+    ]}, {
+        insta::assert_snapshot!("access_log_combined", log);
+    });
+}
+
+#[test]
+fn serves_on_a_unix_socket_and_removes_it_on_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("app.sock");
+    let bind = format!("unix:{}", socket.display());
+    let examples = examples_dir();
+    let (child, address) = start(&["--chdir", examples.to_str().unwrap(), "--bind", &bind, "hello"]);
+    assert_eq!(address, bind);
+    let stream = UnixStream::connect(&socket).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let response = exchange(stream, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.ends_with("Hello, World!\n"), "{response}");
+    assert!(stop(child).success());
+    assert!(!socket.exists(), "the socket file must be removed on exit");
+}
+
+#[test]
+fn an_app_that_cannot_be_imported_exits_1_with_the_traceback() {
+    let examples = examples_dir();
+    let output = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+        .args(["--chdir", examples.to_str().unwrap(), "--bind", "127.0.0.1:0", "no_such_module:app"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ModuleNotFoundError: No module named 'no_such_module'"), "{stderr}");
+    assert!(stderr.contains("cannot load the application"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
