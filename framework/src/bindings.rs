@@ -18,7 +18,7 @@ use crate::forms::{self, CookieOptions};
 use crate::http;
 use crate::percent;
 use crate::router::{Outcome, Router as Trie};
-use crate::rule::Rule;
+use crate::rule::{repr, Rule};
 
 pyo3::create_exception!(
     wsgi_framework,
@@ -120,7 +120,7 @@ fn python_to_value(value: &Bound<'_, PyAny>, converter: &Converter) -> PyResult<
         Converter::Uuid => {
             let uuid = text(value)?;
             if Converter::Uuid.to_value(&uuid).is_none() {
-                return Err(PyValueError::new_err(format!("{uuid:?} is not a UUID")));
+                return Err(PyValueError::new_err(format!("{} is not a UUID", repr(&uuid))));
             }
             Value::Uuid(uuid)
         }
@@ -216,7 +216,7 @@ impl Router {
         let candidates = trie.rules_for(endpoint, method.as_deref());
         if candidates.is_empty() {
             let for_method = method.map(|m| format!(" for {m}")).unwrap_or_default();
-            return Err(BuildError::new_err(format!("no rule has the endpoint {endpoint:?}{for_method}")));
+            return Err(BuildError::new_err(format!("no rule has the endpoint {}{for_method}", repr(endpoint))));
         }
         let Some(&chosen) = candidates.iter().find(|&&r| trie.rule(r).variables.iter().all(|v| given.contains_key(v)))
         else {
@@ -224,8 +224,9 @@ impl Router {
             let missing: Vec<&str> =
                 rule.variables.iter().filter(|v| !given.contains_key(*v)).map(String::as_str).collect();
             return Err(BuildError::new_err(format!(
-                "cannot build a URL for {endpoint:?}: rule {:?} needs a value for {}",
-                rule.text,
+                "cannot build a URL for {}: rule {} needs a value for {}",
+                repr(endpoint),
+                repr(&rule.text),
                 missing.join(", ")
             )));
         };
@@ -233,7 +234,7 @@ impl Router {
         let mut conversion_error = None;
         let built = rule.build(|name, converter| {
             python_to_value(&given[name], converter).map_err(|error| {
-                let message = format!("cannot build a URL for {endpoint:?}: {name}: {error}");
+                let message = format!("cannot build a URL for {}: {name}: {error}", repr(endpoint));
                 conversion_error = Some(error);
                 message
             })

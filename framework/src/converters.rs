@@ -18,6 +18,7 @@
 //! | `<path:name>` | one or more segments, slashes included | `str` |
 
 use crate::percent::{quote, PATH_SAFE};
+use crate::rule::repr;
 
 /// One converter, with its options. Two placeholders with equal converters
 /// (and equal static text around them) share a node in the router's trie.
@@ -69,16 +70,17 @@ impl Converter {
             "uuid" | "path" => &[],
             other => {
                 return Err(format!(
-                    "unknown converter {other:?} (known: string, int, float, uuid, path)"
+                    "unknown converter {} (known: string, int, float, uuid, path)",
+                    repr(other)
                 ))
             }
         };
         for (key, _) in &options {
             if !known.contains(&key.as_str()) {
                 return Err(if known.is_empty() {
-                    format!("the {name} converter takes no options, got {key:?}")
+                    format!("the {name} converter takes no options, got {}", repr(key))
                 } else {
-                    format!("the {name} converter has no option {key:?} (it has: {})", known.join(", "))
+                    format!("the {name} converter has no option {} (it has: {})", repr(key), known.join(", "))
                 });
             }
         }
@@ -292,11 +294,11 @@ fn parse_options(args: &str) -> Result<Vec<(String, OptionValue)>, String> {
             return Err(format!("empty converter option in ({args})"));
         }
         let Some((key, value)) = item.split_once('=') else {
-            return Err(format!("converter options are written key=value, got {item:?}"));
+            return Err(format!("converter options are written key=value, got {}", repr(item)));
         };
         let (key, value) = (key.trim(), value.trim());
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("bad converter option name {key:?}"));
+            return Err(format!("bad converter option name {}", repr(key)));
         }
         let parsed = match value {
             "True" | "true" => OptionValue::Bool(true),
@@ -305,7 +307,7 @@ fn parse_options(args: &str) -> Result<Vec<(String, OptionValue)>, String> {
                 Ok(n) => OptionValue::Int(n),
                 Err(_) => match value.parse::<f64>() {
                     Ok(x) if x.is_finite() => OptionValue::Float(x),
-                    _ => return Err(format!("option {key} has a value that is not a number or True/False: {value:?}")),
+                    _ => return Err(format!("option {key} has a value that is not a number or True/False: {}", repr(value))),
                 },
             },
         };
@@ -383,7 +385,7 @@ mod tests {
     #[test]
     fn bad_rules_say_what_is_wrong() {
         assert!(Converter::from_rule("number", "").unwrap_err().contains("unknown converter"));
-        assert!(Converter::from_rule("int", "maximum=3").unwrap_err().contains("no option \"maximum\""));
+        assert!(Converter::from_rule("int", "maximum=3").unwrap_err().contains("no option 'maximum'"));
         assert!(Converter::from_rule("int", "3").unwrap_err().contains("key=value"));
         assert!(Converter::from_rule("int", "min=x").unwrap_err().contains("not a number"));
         assert!(Converter::from_rule("string", "length=0").unwrap_err().contains("at least 1"));

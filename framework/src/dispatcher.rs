@@ -20,6 +20,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 
 use crate::http::error_page;
 use crate::percent::{text_to_wsgi, wsgi_to_text};
+use crate::rule::repr;
 
 /// Prefixes and where they point, without any Python in it (so the property
 /// tests can run it on their own).
@@ -36,11 +37,12 @@ impl MountTable {
         let trimmed = prefix.trim_end_matches('/');
         if trimmed.is_empty() {
             return Err(format!(
-                "cannot mount an app at {prefix:?}: it would catch every path; pass it as the fallback instead"
+                "cannot mount an app at {}: it would catch every path; pass it as the fallback instead",
+                repr(prefix)
             ));
         }
         if trimmed.contains("//") {
-            return Err(format!("mount prefix {prefix:?} has an empty segment ('//')"));
+            return Err(format!("mount prefix {} has an empty segment ('//')", repr(prefix)));
         }
         let with_slash = if trimmed.starts_with('/') { trimmed.to_string() } else { format!("/{trimmed}") };
         // PATH_INFO arrives as bytes-in-a-str (latin-1); compare like with like.
@@ -50,7 +52,7 @@ impl MountTable {
     /// Adds a prefix (already normalized) for app number `index`.
     pub fn insert(&mut self, prefix: String, index: usize) -> Result<(), String> {
         if self.prefixes.contains_key(&prefix) {
-            return Err(format!("two apps are mounted at {:?}", wsgi_to_text(&prefix)));
+            return Err(format!("two apps are mounted at {}", repr(&wsgi_to_text(&prefix))));
         }
         self.prefixes.insert(prefix, index);
         Ok(())
@@ -104,7 +106,8 @@ impl Dispatcher {
                 let (prefix, app): (String, Py<PyAny>) = pair?.extract()?;
                 if !app.bind(py).is_callable() {
                     return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-                        "the app mounted at {prefix:?} is not callable (a WSGI app is a callable)"
+                        "the app mounted at {} is not callable (a WSGI app is a callable)",
+                        repr(&prefix)
                     )));
                 }
                 let key = MountTable::normalize(&prefix).map_err(pyo3::exceptions::PyValueError::new_err)?;

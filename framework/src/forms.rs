@@ -4,6 +4,7 @@
 
 use crate::http::http_date;
 use crate::percent::unquote_bytes;
+use crate::rule::repr;
 
 /// Splits `text/html; charset="utf-8"` into `("text/html", [("charset", "utf-8")])`.
 /// The main value and the keys are lower-cased (they are case-insensitive);
@@ -140,7 +141,7 @@ pub struct CookieOptions<'a> {
 /// [`parse_cookie`] (and werkzeug, and Python's `http.cookies`) read back.
 pub fn dump_cookie(name: &str, value: &str, options: &CookieOptions<'_>) -> Result<String, String> {
     if name.is_empty() || !name.bytes().all(|b| is_cookie_octet(b) && b != b'=') {
-        return Err(format!("{name:?} is not a valid cookie name"));
+        return Err(format!("{} is not a valid cookie name", repr(name)));
     }
     let mut out = format!("{name}=");
     if value.bytes().all(is_cookie_octet) {
@@ -161,7 +162,7 @@ pub fn dump_cookie(name: &str, value: &str, options: &CookieOptions<'_>) -> Resu
     }
     let check = |what: &str, text: &str| -> Result<(), String> {
         if text.bytes().any(|b| b == b';' || b.is_ascii_control()) {
-            Err(format!("cookie {what} {text:?} cannot contain ';' or control characters"))
+            Err(format!("cookie {what} {} cannot contain ';' or control characters", repr(text)))
         } else {
             Ok(())
         }
@@ -194,7 +195,7 @@ pub fn dump_cookie(name: &str, value: &str, options: &CookieOptions<'_>) -> Resu
             "strict" => "Strict",
             "lax" => "Lax",
             "none" => "None",
-            _ => return Err(format!("samesite must be 'Strict', 'Lax' or 'None', not {samesite:?}")),
+            _ => return Err(format!("samesite must be 'Strict', 'Lax' or 'None', not {}", repr(samesite))),
         };
         out.push_str("; SameSite=");
         out.push_str(canonical);
@@ -266,14 +267,14 @@ pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, String>
 
         let mut headers = Vec::new();
         for line in head.split("\r\n").filter(|l| !l.is_empty()) {
-            let (name, value) = line.split_once(':').ok_or_else(|| format!("bad multipart header line {line:?}"))?;
+            let (name, value) = line.split_once(':').ok_or_else(|| format!("bad multipart header line {}", repr(line)))?;
             headers.push((name.trim().to_string(), value.trim().to_string()));
         }
         let header = |wanted: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)).map(|(_, v)| v.clone());
         let disposition = header("content-disposition").ok_or("a multipart part has no Content-Disposition")?;
         let (kind, options) = parse_options_header(&disposition);
         if kind != "form-data" {
-            return Err(format!("a multipart part is {kind:?}, not form-data"));
+            return Err(format!("a multipart part is {}, not form-data", repr(&kind)));
         }
         let option = |wanted: &str| options.iter().find(|(k, _)| k == wanted).map(|(_, v)| v.clone());
         let name = option("name").ok_or("a multipart part has no name")?;

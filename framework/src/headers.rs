@@ -16,6 +16,8 @@ use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
+use crate::rule::repr;
+
 /// Whether `name` is an HTTP token (RFC 9110): what a header name may be.
 pub fn is_token(name: &str) -> bool {
     !name.is_empty()
@@ -25,10 +27,10 @@ pub fn is_token(name: &str) -> bool {
 /// Checks a header before it is stored; the message says what is wrong.
 pub fn check_header(name: &str, value: &str) -> Result<(), String> {
     if !is_token(name) {
-        return Err(format!("{name:?} is not a valid header name"));
+        return Err(format!("{} is not a valid header name", repr(name)));
     }
     if value.chars().any(|c| matches!(c, '\r' | '\n' | '\0')) {
-        return Err(format!("the value of header {name:?} contains a newline or NUL, which could forge headers"));
+        return Err(format!("the value of header {} contains a newline or NUL, which could forge headers", repr(name)));
     }
     Ok(())
 }

@@ -17,7 +17,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::converters::{Converter, Value};
-use crate::rule::{Rule, Segment};
+use crate::rule::{repr, Rule, Segment};
 
 /// An edge to a child that a placeholder matches.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,11 +146,11 @@ impl Router {
             };
             if !shared.is_empty() {
                 return Err(format!(
-                    "rule {:?} (endpoint {:?}) conflicts with rule {:?} (endpoint {:?}): both match the same URLs for {}",
-                    rule.text,
-                    rule.endpoint,
-                    existing.text,
-                    existing.endpoint,
+                    "rule {} (endpoint {}) conflicts with rule {} (endpoint {}): both match the same URLs for {}",
+                    repr(&rule.text),
+                    repr(&rule.endpoint),
+                    repr(&existing.text),
+                    repr(&existing.endpoint),
                     shared.join(", ")
                 ));
             }
@@ -289,7 +289,7 @@ impl Router {
     pub fn build(&self, endpoint: &str, values: &HashMap<String, Value>) -> Result<String, String> {
         let candidates = self.rules_for(endpoint, None);
         if candidates.is_empty() {
-            return Err(format!("no rule has the endpoint {endpoint:?}"));
+            return Err(format!("no rule has the endpoint {}", repr(endpoint)));
         }
         for rule in candidates {
             let rule = &self.rules[rule];
@@ -297,7 +297,7 @@ impl Router {
                 return rule.build(|name, _| Ok(values[name].clone()));
             }
         }
-        Err(format!("every rule for {endpoint:?} needs a value that was not given"))
+        Err(format!("every rule for {} needs a value that was not given", repr(endpoint)))
     }
 }
 
@@ -390,7 +390,7 @@ mod tests {
     fn conflicts_are_rejected() {
         let mut r = router(&[("/users/<int:id>", "a", GET)]);
         let error = r.add(Rule::parse("/users/<int:uid>", "b", Some(&["GET".into()])).unwrap()).unwrap_err();
-        assert!(error.contains("conflicts with rule \"/users/<int:id>\""), "{error}");
+        assert!(error.contains("conflicts with rule '/users/<int:id>'"), "{error}");
         assert!(error.contains("GET, HEAD"), "{error}");
         // Same path, other methods: fine.
         r.add(Rule::parse("/users/<int:id>", "c", Some(&["DELETE".into()])).unwrap()).unwrap();

@@ -38,7 +38,7 @@ impl Rule {
     /// Parses `text` for `endpoint`; `methods` are upper-cased, and `GET`
     /// brings `HEAD` with it (a HEAD request is a GET without the body).
     pub fn parse(text: &str, endpoint: &str, methods: Option<&[String]>) -> Result<Rule, String> {
-        let fail = |why: String| Err(format!("malformed rule {text:?}: {why}"));
+        let fail = |why: String| Err(format!("malformed rule {}: {why}", repr(text)));
         let Some(rest) = text.strip_prefix('/') else {
             return fail("a rule must start with '/'".into());
         };
@@ -59,7 +59,7 @@ impl Rule {
             };
             if let Segment::Dynamic { name, .. } = &segment {
                 if variables.contains(name) {
-                    return fail(format!("the variable {name:?} appears twice"));
+                    return fail(format!("the variable {} appears twice", repr(name)));
                 }
                 variables.push(name.clone());
             }
@@ -72,12 +72,12 @@ impl Rule {
                 for method in list {
                     let method = method.trim().to_ascii_uppercase();
                     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'_') {
-                        return Err(format!("rule {text:?}: {method:?} is not an HTTP method"));
+                        return Err(format!("rule {}: {} is not an HTTP method", repr(text), repr(&method)));
                     }
                     set.insert(method);
                 }
                 if set.is_empty() {
-                    return Err(format!("rule {text:?}: an empty list of methods would never match"));
+                    return Err(format!("rule {}: an empty list of methods would never match", repr(text)));
                 }
                 if set.contains("GET") {
                     set.insert("HEAD".to_string());
@@ -149,7 +149,7 @@ fn parse_segment(piece: &str) -> Result<Segment, String> {
     let close = open + piece[open..].find('>').ok_or("a '<' is never closed with '>'")?;
     let (prefix, inside, suffix) = (&piece[..open], &piece[open + 1..close], &piece[close + 1..]);
     if suffix.contains('<') {
-        return Err(format!("segment {piece:?} has two placeholders; use one per segment"));
+        return Err(format!("segment {} has two placeholders; use one per segment", repr(piece)));
     }
     // `<int(min=1):id>`, `<int:id>` or `<id>`.
     let (converter_spec, name) = match inside.rsplit_once(':') {
@@ -157,7 +157,7 @@ fn parse_segment(piece: &str) -> Result<Segment, String> {
         None => ("default", inside.trim()),
     };
     if !is_identifier(name) {
-        return Err(format!("{name:?} is not a valid variable name (letters, digits and '_', not starting with a digit)"));
+        return Err(format!("{} is not a valid variable name (letters, digits and '_', not starting with a digit)", repr(name)));
     }
     let (converter_name, args) = match converter_spec.split_once('(') {
         Some((converter_name, rest)) => {
@@ -171,6 +171,30 @@ fn parse_segment(piece: &str) -> Result<Segment, String> {
         return Err(format!("<{inside}> must fill whole segments; put static text in its own segment"));
     }
     Ok(Segment::Dynamic { prefix: prefix.to_string(), converter, suffix: suffix.to_string(), name: name.to_string() })
+}
+
+/// `text` quoted the way Python's `repr` quotes a string (`'users'`), for
+/// error messages that Python programmers read.
+pub fn repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 fn is_identifier(name: &str) -> bool {
