@@ -97,6 +97,30 @@ fn environ_of_a_typical_get() {
 }
 
 #[test]
+fn concurrent_requests_each_get_their_own_environ_and_body() {
+    // Eight clients at once, on eight app threads: every answer is about its
+    // own request (the environ is a fresh dict, wsgi.input its own body).
+    let server = start("environ_report:application");
+    std::thread::scope(|scope| {
+        for client in 0..8 {
+            let server = &server;
+            scope.spawn(move || {
+                for round in 0..10 {
+                    let id = format!("{client}-{round}");
+                    let body = format!("body of {id}");
+                    let target = format!("/{id}?only=HTTP_X_ID,PATH_INFO,CONTENT_LENGTH");
+                    let report = server.request("POST", &target, &[("X-Id", &id)], body.as_bytes()).json();
+                    assert_eq!(report["body"], s(&body), "{report}");
+                    assert_entry(&report, "HTTP_X_ID", "str", s(&id));
+                    assert_entry(&report, "PATH_INFO", "str", s(&format!("/{id}")));
+                    assert_entry(&report, "CONTENT_LENGTH", "str", s(&body.len().to_string()));
+                }
+            });
+        }
+    });
+}
+
+#[test]
 fn wsgi_multithread_tells_the_truth() {
     let server = app("environ_report:application").arg("--threads").arg("1").start();
     let report = server.get("/?only=wsgi.multi").json();
