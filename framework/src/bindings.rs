@@ -386,10 +386,7 @@ fn parse_multipart<'py>(
     // Parsing a large upload takes a while and touches no Python object:
     // let other threads run meanwhile.
     let parts = py.detach(|| forms::parse_multipart(body, boundary)).map_err(PyValueError::new_err)?;
-    Ok(parts
-        .into_iter()
-        .map(|p| (p.name, p.filename, p.content_type, p.headers, PyBytes::new(py, &p.data)))
-        .collect())
+    Ok(parts.into_iter().map(|p| (p.name, p.filename, p.content_type, p.headers, PyBytes::new(py, &p.data))).collect())
 }
 
 /// `"404 Not Found"` for 404.

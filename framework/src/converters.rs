@@ -68,12 +68,7 @@ impl Converter {
             "int" => &["min", "max", "signed", "fixed_digits"],
             "float" => &["min", "max", "signed"],
             "uuid" | "path" => &[],
-            other => {
-                return Err(format!(
-                    "unknown converter {} (known: string, int, float, uuid, path)",
-                    repr(other)
-                ))
-            }
+            other => return Err(format!("unknown converter {} (known: string, int, float, uuid, path)", repr(other))),
         };
         for (key, _) in &options {
             if !known.contains(&key.as_str()) {
@@ -170,7 +165,9 @@ impl Converter {
                     return None;
                 }
                 match text.parse::<i64>() {
-                    Ok(n) => (min.is_none_or(|min| n >= min) && max.is_none_or(|max| n <= max)).then_some(Value::Int(n)),
+                    Ok(n) => {
+                        (min.is_none_or(|min| n >= min) && max.is_none_or(|max| n <= max)).then_some(Value::Int(n))
+                    }
                     Err(_) => {
                         // Beyond i64: it is below any `min` if negative, above any `max` if not.
                         let negative = text.starts_with('-');
@@ -206,7 +203,9 @@ impl Converter {
         match (self, value) {
             (Converter::String { .. } | Converter::Path, Value::Str(text)) => Ok(quote(text, PATH_SAFE)),
             (Converter::Int { fixed_digits, .. }, Value::Int(n)) => Ok(zero_fill(n.to_string(), *fixed_digits)),
-            (Converter::Int { fixed_digits, .. }, Value::BigInt(digits)) => Ok(zero_fill(digits.clone(), *fixed_digits)),
+            (Converter::Int { fixed_digits, .. }, Value::BigInt(digits)) => {
+                Ok(zero_fill(digits.clone(), *fixed_digits))
+            }
             (Converter::Float { .. }, Value::Float(x)) => Ok(python_float_repr(*x)),
             (Converter::Uuid, Value::Uuid(text) | Value::Str(text)) => Ok(quote(text, PATH_SAFE)),
             (converter, value) => Err(format!("cannot put {value:?} in a {} placeholder", converter.kind())),
@@ -307,7 +306,12 @@ fn parse_options(args: &str) -> Result<Vec<(String, OptionValue)>, String> {
                 Ok(n) => OptionValue::Int(n),
                 Err(_) => match value.parse::<f64>() {
                     Ok(x) if x.is_finite() => OptionValue::Float(x),
-                    _ => return Err(format!("option {key} has a value that is not a number or True/False: {}", repr(value))),
+                    _ => {
+                        return Err(format!(
+                            "option {key} has a value that is not a number or True/False: {}",
+                            repr(value)
+                        ))
+                    }
                 },
             },
         };
@@ -351,10 +355,7 @@ mod tests {
         assert_eq!(bounded.to_value("0"), None);
         assert_eq!(bounded.to_value("10"), Some(Value::Int(10)));
         assert_eq!(bounded.to_value("99999999999999999999999"), None);
-        assert_eq!(
-            c.to_value("0099999999999999999999999"),
-            Some(Value::BigInt("99999999999999999999999".into()))
-        );
+        assert_eq!(c.to_value("0099999999999999999999999"), Some(Value::BigInt("99999999999999999999999".into())));
         let fixed = conv("int", "fixed_digits=4");
         assert_eq!(fixed.to_value("0042"), Some(Value::Int(42)));
         assert_eq!(fixed.to_value("42"), None);

@@ -262,7 +262,11 @@ mod tests {
         // Paths built from the same small alphabet so they often hit mounts,
         // including empty segments and trailing slashes.
         proptest::collection::vec("[a-c]{0,2}", 0..6).prop_map(|segments| {
-            if segments.is_empty() { String::new() } else { format!("/{}", segments.join("/")) }
+            if segments.is_empty() {
+                String::new()
+            } else {
+                format!("/{}", segments.join("/"))
+            }
         })
     }
 

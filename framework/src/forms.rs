@@ -267,10 +267,12 @@ pub fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<Part>, String>
 
         let mut headers = Vec::new();
         for line in head.split("\r\n").filter(|l| !l.is_empty()) {
-            let (name, value) = line.split_once(':').ok_or_else(|| format!("bad multipart header line {}", repr(line)))?;
+            let (name, value) =
+                line.split_once(':').ok_or_else(|| format!("bad multipart header line {}", repr(line)))?;
             headers.push((name.trim().to_string(), value.trim().to_string()));
         }
-        let header = |wanted: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)).map(|(_, v)| v.clone());
+        let header =
+            |wanted: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)).map(|(_, v)| v.clone());
         let disposition = header("content-disposition").ok_or("a multipart part has no Content-Disposition")?;
         let (kind, options) = parse_options_header(&disposition);
         if kind != "form-data" {

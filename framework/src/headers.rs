@@ -20,8 +20,7 @@ use crate::rule::repr;
 
 /// Whether `name` is an HTTP token (RFC 9110): what a header name may be.
 pub fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Checks a header before it is stored; the message says what is wrong.
@@ -296,10 +295,8 @@ impl Headers {
     /// `(name, value)` pairs, in order, repeats included.
     fn items<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let items = self.lock();
-        let tuples = items
-            .iter()
-            .map(|(n, v)| PyTuple::new(py, [n.as_str(), v.as_str()]))
-            .collect::<PyResult<Vec<_>>>()?;
+        let tuples =
+            items.iter().map(|(n, v)| PyTuple::new(py, [n.as_str(), v.as_str()])).collect::<PyResult<Vec<_>>>()?;
         PyList::new(py, tuples)
     }
 

@@ -79,7 +79,9 @@ pub fn html_escape(text: &str) -> String {
 pub fn error_page(code: u16, description: Option<&str>) -> String {
     let reason = reason_phrase(code);
     let description = html_escape(description.unwrap_or_else(|| default_description(code)));
-    format!("<!doctype html>\n<html lang=en>\n<title>{code} {reason}</title>\n<h1>{reason}</h1>\n<p>{description}</p>\n")
+    format!(
+        "<!doctype html>\n<html lang=en>\n<title>{code} {reason}</title>\n<h1>{reason}</h1>\n<p>{description}</p>\n"
+    )
 }
 
 /// The page sent with a redirect, for clients that do not follow it.

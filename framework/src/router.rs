@@ -53,7 +53,10 @@ struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Rule `rule` matched, with one value per variable, in the rule's order.
-    Found { rule: usize, values: Vec<Value> },
+    Found {
+        rule: usize,
+        values: Vec<Value>,
+    },
     /// Only this other path matches (a `/` added, or `//` merged): redirect.
     Redirect(String),
     /// The path matches, but only for these methods.
@@ -120,7 +123,11 @@ impl Router {
                 Segment::Dynamic { prefix, converter, suffix, .. } => {
                     let edge = match converter {
                         Converter::Path => Edge::Path,
-                        _ => Edge::Segment { prefix: prefix.clone(), converter: converter.clone(), suffix: suffix.clone() },
+                        _ => Edge::Segment {
+                            prefix: prefix.clone(),
+                            converter: converter.clone(),
+                            suffix: suffix.clone(),
+                        },
                     };
                     // Placeholders that match exactly the same text share a child.
                     match self.nodes[node].dynamics.iter().find(|(e, _)| *e == edge) {
@@ -235,7 +242,8 @@ impl Router {
         for (edge, child) in &here.dynamics {
             match edge {
                 Edge::Segment { prefix, converter, suffix } => {
-                    let Some(inner) = segment.strip_prefix(prefix.as_str()).and_then(|s| s.strip_suffix(suffix.as_str()))
+                    let Some(inner) =
+                        segment.strip_prefix(prefix.as_str()).and_then(|s| s.strip_suffix(suffix.as_str()))
                     else {
                         continue;
                     };
@@ -326,11 +334,8 @@ mod tests {
 
     #[test]
     fn static_beats_dynamic_and_int_beats_string() {
-        let r = router(&[
-            ("/users/<name>", "by_name", GET),
-            ("/users/<int:id>", "by_id", GET),
-            ("/users/me", "me", GET),
-        ]);
+        let r =
+            router(&[("/users/<name>", "by_name", GET), ("/users/<int:id>", "by_id", GET), ("/users/me", "me", GET)]);
         assert_eq!(found(&r, "/users/me", "GET").0, "me");
         assert_eq!(found(&r, "/users/42", "GET"), ("by_id".into(), vec![Value::Int(42)]));
         assert_eq!(found(&r, "/users/ada", "GET"), ("by_name".into(), vec![Value::Str("ada".into())]));
@@ -442,11 +447,15 @@ mod tests {
             // Python writes floats of 1e16 and up with an exponent, which the
             // float converter (digits.digits, as in werkzeug) does not accept.
             // Below 1e-4 it also uses an exponent: keep to thousandths and up.
-            Converter::Float { .. } => (0u64..1_000_000_000_000_000).prop_map(|n| Value::Float(n as f64 / 1000.0)).boxed(),
-            Converter::Uuid => "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".prop_map(Value::Uuid).boxed(),
-            Converter::Path => proptest::collection::vec("[^/]{1,5}", 1..4)
-                .prop_map(|parts| Value::Str(parts.join("/")))
-                .boxed(),
+            Converter::Float { .. } => {
+                (0u64..1_000_000_000_000_000).prop_map(|n| Value::Float(n as f64 / 1000.0)).boxed()
+            }
+            Converter::Uuid => {
+                "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}".prop_map(Value::Uuid).boxed()
+            }
+            Converter::Path => {
+                proptest::collection::vec("[^/]{1,5}", 1..4).prop_map(|parts| Value::Str(parts.join("/"))).boxed()
+            }
         }
     }
 
@@ -475,8 +484,9 @@ mod tests {
     /// With two `path` placeholders, `/a/b/c` splits more than one way, so
     /// the rule under test has at most one (the others may have several).
     fn arb_rule_and_values() -> impl Strategy<Value = (Vec<Piece>, bool, Vec<Value>)> {
-        let pieces = proptest::collection::vec(arb_piece(), 0..5)
-            .prop_filter("at most one path", |p| p.iter().filter(|p| matches!(p, Piece::Var(Converter::Path))).count() <= 1);
+        let pieces = proptest::collection::vec(arb_piece(), 0..5).prop_filter("at most one path", |p| {
+            p.iter().filter(|p| matches!(p, Piece::Var(Converter::Path))).count() <= 1
+        });
         (pieces, any::<bool>()).prop_flat_map(|(pieces, slash)| {
             let value_strategies: Vec<BoxedStrategy<Value>> = pieces
                 .iter()

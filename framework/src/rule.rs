@@ -157,11 +157,16 @@ fn parse_segment(piece: &str) -> Result<Segment, String> {
         None => ("default", inside.trim()),
     };
     if !is_identifier(name) {
-        return Err(format!("{} is not a valid variable name (letters, digits and '_', not starting with a digit)", repr(name)));
+        return Err(format!(
+            "{} is not a valid variable name (letters, digits and '_', not starting with a digit)",
+            repr(name)
+        ));
     }
     let (converter_name, args) = match converter_spec.split_once('(') {
         Some((converter_name, rest)) => {
-            let args = rest.strip_suffix(')').ok_or_else(|| format!("converter options of <{inside}> are not closed with ')'"))?;
+            let args = rest
+                .strip_suffix(')')
+                .ok_or_else(|| format!("converter options of <{inside}> are not closed with ')'"))?;
             (converter_name.trim(), args)
         }
         None => (converter_spec, ""),
@@ -242,9 +247,8 @@ mod tests {
     #[test]
     fn builds_with_escaping() {
         let rule = Rule::parse("/caf\u{e9}/<name>/<path:rest>", "e", None).unwrap();
-        let url = rule
-            .build(|name, _| Ok(Value::Str(if name == "name" { "a b?".into() } else { "x/y z".into() })))
-            .unwrap();
+        let url =
+            rule.build(|name, _| Ok(Value::Str(if name == "name" { "a b?".into() } else { "x/y z".into() }))).unwrap();
         assert_eq!(url, "/caf%C3%A9/a%20b%3F/x/y%20z");
     }
 }

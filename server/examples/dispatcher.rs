@@ -35,7 +35,9 @@ fn port_from_args() -> u16 {
     }
     match given {
         None => 8000,
-        Some(text) => text.trim().parse().unwrap_or_else(|_| fail_usage(&format!("{text:?} is not a port number (0-65535)"))),
+        Some(text) => {
+            text.trim().parse().unwrap_or_else(|_| fail_usage(&format!("{text:?} is not a port number (0-65535)")))
+        }
     }
 }
 
