@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use crate::http::access_log::AccessLog;
 use crate::http::{Config, Server};
 use crate::listen::{self, BindSpec, SocketFiles};
+use crate::wsgi::proxy::TrustedProxies;
 use crate::wsgi::{interpreter, EnvironSettings, WsgiHandler};
 
 #[derive(Debug, Parser)]
@@ -87,6 +88,17 @@ pub struct Cli {
     #[arg(long, value_name = "FORMAT", default_value = crate::http::access_log::COMBINED_FORMAT)]
     pub access_log_format: String,
 
+    /// Peers allowed to set the client address and scheme with X-Forwarded-For,
+    /// X-Forwarded-Proto or Forwarded (comma-separated IPs, or * for all).
+    /// From anyone else those headers are ignored. Unix-socket peers are trusted.
+    #[arg(long, default_value = "127.0.0.1,::1", value_name = "IPS")]
+    pub forwarded_allow_ips: String,
+
+    /// The path the application is mounted under behind a proxy: it becomes
+    /// SCRIPT_NAME, and is removed from the front of PATH_INFO.
+    #[arg(long, default_value = "", value_name = "PATH")]
+    pub root_path: String,
+
     /// Log level: error, warn, info, debug or trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log_level: log::LevelFilter,
@@ -122,6 +134,13 @@ pub fn run(cli: Cli) -> i32 {
     }
     let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut config = cli.engine_config();
+    let trusted_proxies = match TrustedProxies::parse(&cli.forwarded_allow_ips) {
+        Ok(trusted) => trusted,
+        Err(problem) => {
+            eprintln!("wsgi-server: --forwarded-allow-ips: {problem}");
+            return 1;
+        }
+    };
     if let Some(destination) = &cli.access_log {
         match AccessLog::open(destination, &cli.access_log_format) {
             Ok(log) => config.access_log = Some(Arc::new(log)),
@@ -159,7 +178,8 @@ pub fn run(cli: Cli) -> i32 {
         let app = interpreter::load_app(py, &cli.app).map_err(describe)?;
         let settings = EnvironSettings {
             url_scheme: "http".to_string(),
-            script_name: String::new(),
+            script_name: cli.root_path.trim_end_matches('/').to_string(),
+            trusted_proxies: trusted_proxies.clone(),
             multithread: config.threads > 1,
             multiprocess: false,
         };

@@ -116,3 +116,43 @@ fn an_app_that_cannot_be_imported_exits_1_with_the_traceback() {
     assert!(stderr.contains("cannot load the application"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Runs `environ_dump` with extra options and returns the environ it printed
+/// for one request.
+fn environ_for(options: &[&str], request: &str) -> String {
+    let examples = examples_dir();
+    let mut args = vec!["--chdir", examples.to_str().unwrap(), "--bind", "127.0.0.1:0"];
+    args.extend_from_slice(options);
+    args.push("environ_dump:application");
+    let (child, address) = start(&args);
+    let response = exchange(tcp(&address), request);
+    assert!(stop(child).success());
+    response
+}
+
+const FORWARDED_REQUEST: &str = "GET /app/users?id=7 HTTP/1.1\r\nHost: example.test\r\n\
+    X-Forwarded-For: 6.6.6.6, 203.0.113.9\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n";
+
+#[test]
+fn a_trusted_proxy_sets_the_client_address_and_scheme() {
+    // The test connects from 127.0.0.1, which is trusted by default.
+    let environ = environ_for(&[], FORWARDED_REQUEST);
+    assert!(environ.contains("'REMOTE_ADDR': '203.0.113.9'"), "{environ}");
+    assert!(environ.contains("'wsgi.url_scheme': 'https'"), "{environ}");
+}
+
+#[test]
+fn forwarded_headers_from_an_untrusted_peer_are_ignored() {
+    let environ = environ_for(&["--forwarded-allow-ips", "192.0.2.1"], FORWARDED_REQUEST);
+    assert!(environ.contains("'REMOTE_ADDR': '127.0.0.1'"), "{environ}");
+    assert!(environ.contains("'wsgi.url_scheme': 'http'"), "{environ}");
+    // The headers themselves still reach the app, as any header does.
+    assert!(environ.contains("'HTTP_X_FORWARDED_FOR': '6.6.6.6, 203.0.113.9'"), "{environ}");
+}
+
+#[test]
+fn root_path_moves_the_mount_prefix_into_script_name() {
+    let environ = environ_for(&["--root-path", "/app"], FORWARDED_REQUEST);
+    assert!(environ.contains("'SCRIPT_NAME': '/app'"), "{environ}");
+    assert!(environ.contains("'PATH_INFO': '/users'"), "{environ}");
+}

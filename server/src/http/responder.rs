@@ -330,7 +330,9 @@ impl Responder {
         out.extend_from_slice(b"HTTP/1.1 ");
         out.extend_from_slice(status.to_string().as_bytes());
         out.push(b' ');
-        out.extend_from_slice(head.reason.as_bytes());
+        // The reason phrase is latin-1 on the wire, like header values: one
+        // byte per character (the head check refused anything above U+00FF).
+        out.extend(head.reason.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')));
         out.extend_from_slice(b"\r\n");
         if !has_date {
             with_http_date(|date| push_header(out, "Date", date.as_bytes()));

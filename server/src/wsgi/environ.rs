@@ -19,6 +19,7 @@ use crate::http::request::BodyFraming;
 use crate::http::{ListenAddr, PeerAddr, Request};
 
 use super::errors::ErrorStream;
+use super::proxy::{read_forwarded, Forwarded, TrustedProxies};
 use super::file_wrapper::FileWrapper;
 use super::input::InputStream;
 
@@ -26,13 +27,18 @@ use super::input::InputStream;
 #[derive(Debug, Clone)]
 pub struct EnvironSettings {
     pub url_scheme: String,
+    /// `--root-path`: where the app is mounted behind a proxy (`''` at the root).
     pub script_name: String,
+    /// `--forwarded-allow-ips`: peers whose forwarding headers are believed.
+    pub trusted_proxies: TrustedProxies,
     pub multithread: bool,
     pub multiprocess: bool,
 }
 
 pub struct EnvironBuilder {
     base: Py<PyDict>,
+    script_name: Vec<u8>,
+    trusted_proxies: TrustedProxies,
 }
 
 impl EnvironBuilder {
@@ -51,7 +57,11 @@ impl EnvironBuilder {
         base.set_item("wsgi.file_wrapper", py.get_type::<FileWrapper>())?;
         base.set_item("SCRIPT_NAME", &settings.script_name)?;
         base.set_item("SERVER_SOFTWARE", concat!("wsgi-server/", env!("CARGO_PKG_VERSION")))?;
-        Ok(EnvironBuilder { base: base.unbind() })
+        Ok(EnvironBuilder {
+            base: base.unbind(),
+            script_name: settings.script_name.trim_end_matches('/').as_bytes().to_vec(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        })
     }
     // ANCHOR_END: base
 
@@ -59,19 +69,42 @@ impl EnvironBuilder {
         let environ = self.base.bind(py).copy()?;
         let head = &request.head;
         environ.set_item("REQUEST_METHOD", &head.method)?;
-        environ.set_item("PATH_INFO", latin1(py, &percent_decode(&head.path)))?;
+        let path = percent_decode(&head.path);
+        environ.set_item("PATH_INFO", latin1(py, strip_root_path(&path, &self.script_name)))?;
         environ.set_item("QUERY_STRING", latin1(py, head.query.as_deref().unwrap_or_default()))?;
         environ.set_item("SERVER_PROTOCOL", head.version.as_str())?;
 
         let (server_name, server_port) = server_name_and_port(head.header("host"), &request.local);
         environ.set_item("SERVER_NAME", server_name)?;
         environ.set_item("SERVER_PORT", server_port)?;
-        match request.peer {
-            PeerAddr::Tcp(addr) => {
+        // Only a trusted proxy may say who the client is and which scheme it
+        // used. A Unix socket peer is a process on this machine allowed by
+        // the socket file's permissions: the proxy, by construction.
+        let peer_is_proxy = match request.peer {
+            PeerAddr::Tcp(addr) => self.trusted_proxies.trusts(addr.ip()),
+            PeerAddr::Unix => true,
+        };
+        let forwarded = if peer_is_proxy {
+            let text = |name| head.header(name).map(|v| v.iter().map(|b| char::from(*b)).collect::<String>());
+            read_forwarded(
+                &self.trusted_proxies,
+                text("forwarded").as_deref(),
+                text("x-forwarded-for").as_deref(),
+                text("x-forwarded-proto").as_deref(),
+            )
+        } else {
+            Forwarded::default()
+        };
+        if let Some(scheme) = &forwarded.scheme {
+            environ.set_item("wsgi.url_scheme", scheme)?;
+        }
+        match (forwarded.client, request.peer) {
+            (Some(client), _) => environ.set_item("REMOTE_ADDR", client)?,
+            (None, PeerAddr::Tcp(addr)) => {
                 environ.set_item("REMOTE_ADDR", addr.ip().to_string())?;
                 environ.set_item("REMOTE_PORT", addr.port().to_string())?;
             }
-            PeerAddr::Unix => environ.set_item("REMOTE_ADDR", "")?,
+            (None, PeerAddr::Unix) => environ.set_item("REMOTE_ADDR", "")?,
         }
 
         // ANCHOR: dechunked
@@ -117,6 +150,21 @@ impl EnvironBuilder {
         // ANCHOR_END: headers
         environ.set_item("wsgi.input", Bound::new(py, InputStream::new(request.body))?)?;
         Ok(environ)
+    }
+}
+
+/// With `--root-path /app`, a request for `/app/users` reaches the app as
+/// SCRIPT_NAME `/app` and PATH_INFO `/users` (whole segments only: `/apple`
+/// is not under `/app`). A path outside the root is passed on unchanged.
+fn strip_root_path<'a>(path: &'a [u8], root: &[u8]) -> &'a [u8] {
+    if root.is_empty() || !path.starts_with(root) {
+        return path;
+    }
+    let rest = &path[root.len()..];
+    if rest.is_empty() || rest[0] == b'/' {
+        rest
+    } else {
+        path
     }
 }
 
@@ -190,6 +238,15 @@ fn server_name_and_port(host: Option<&[u8]>, local: &ListenAddr) -> (String, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strips_the_root_path_on_segment_boundaries() {
+        assert_eq!(strip_root_path(b"/app/users", b"/app"), b"/users");
+        assert_eq!(strip_root_path(b"/app", b"/app"), b"");
+        assert_eq!(strip_root_path(b"/apple", b"/app"), b"/apple");
+        assert_eq!(strip_root_path(b"/other", b"/app"), b"/other");
+        assert_eq!(strip_root_path(b"/x", b""), b"/x");
+    }
 
     #[test]
     fn decodes_percent_escapes_once() {

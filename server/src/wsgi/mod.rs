@@ -8,6 +8,7 @@
 //! | [`start_response`] | `start_response`, `exc_info`, `write()`, header checks |
 //! | [`input`] | `wsgi.input`, the request body as a file |
 //! | [`errors`] | `wsgi.errors`, into the server's log |
+//! | [`proxy`] | believing `X-Forwarded-*` and `Forwarded` from trusted proxies only |
 //! | [`file_wrapper`] | `wsgi.file_wrapper` |
 
 pub mod environ;
@@ -16,6 +17,7 @@ pub mod file_wrapper;
 pub mod gateway;
 pub mod input;
 pub mod interpreter;
+pub mod proxy;
 pub mod start_response;
 
 pub use environ::EnvironSettings;
