@@ -1,0 +1,35 @@
+//! Chapter 14: a dispatcher, and mounts.
+//!
+//! Chapter 13 routed inside one application. A site is often several
+//! applications side by side: an API under `/api`, a blog under `/blog`.
+//! A *dispatcher* sends each request to the one mounted at the longest
+//! matching prefix, and tells it where it is mounted by moving the prefix
+//! from `PATH_INFO` to `SCRIPT_NAME` ([`mount`], the exercise).
+//!
+//! The dispatcher is a WSGI application written in Rust ([`dispatcher`]);
+//! the applications it mounts are the Python ones of `python-examples/`,
+//! among them the source notes' own `Dispatcher` (`dispatcher.py`), which
+//! then shifts the path a second time. It all runs on chapter 10's server
+//! ([`server`]).
+
+pub mod call;
+pub mod dispatcher;
+pub mod environ;
+pub mod head;
+pub mod python;
+pub mod request;
+pub mod server;
+pub mod wsgi;
+
+#[cfg_attr(not(feature = "exercise"), path = "mount.rs")]
+#[cfg_attr(feature = "exercise", path = "../exercise/mount.rs")]
+pub mod mount;
+
+pub use server::{listen_addr, serve};
+
+/// What `cargo run -p ch14-dispatcher` mounts when given no arguments.
+pub const DEFAULT_MOUNTS: &[(&str, &str)] = &[
+    ("/hello", "hello:application"),
+    ("/api", "environ_dump:application"),
+    ("/api/v2", "dispatcher:application"),
+];
