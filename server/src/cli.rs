@@ -11,7 +11,7 @@ use clap::Parser;
 use pyo3::prelude::*;
 
 use crate::http::access_log::AccessLog;
-use crate::http::{Config, Server};
+use crate::http::{Config, Listener, Server};
 use crate::listen::{self, BindSpec, SocketFiles};
 use crate::wsgi::proxy::TrustedProxies;
 use crate::wsgi::{interpreter, EnvironSettings, WsgiHandler};
@@ -40,6 +40,13 @@ pub struct Cli {
     /// Most connections the kernel queues for us before we accept them.
     #[arg(long, default_value_t = 2048, value_name = "N")]
     pub backlog: i32,
+
+    /// Worker processes, each with its own Python and event loop, under a
+    /// master process that replaces them when they die and handles signals
+    /// (TERM/INT graceful stop, QUIT fast stop, HUP reload, TTIN/TTOU one more
+    /// or one fewer). Without it the server is a single process.
+    #[arg(short, long, value_name = "N")]
+    pub workers: Option<usize>,
 
     /// Threads that run the application. Blocking apps (sleeping, waiting on a
     /// database) need one thread per request they should serve at once.
@@ -168,20 +175,64 @@ pub fn run(cli: Cli) -> i32 {
         }
     }
 
+    let multiprocess = cli.workers.is_some_and(|n| n > 1);
+    let serve = |listeners| serve(&cli, listeners, config.clone(), &trusted_proxies, &app_dir, multiprocess);
+    let status = match cli.workers {
+        None => serve(listeners),
+        Some(workers) => {
+            for listener in &listeners {
+                if let Ok(addr) = listener.local_addr() {
+                    println!("wsgi-server: serving {} on {addr}", cli.app);
+                }
+            }
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            let graceful = config.graceful_timeout;
+            // Every worker serves its own copy (inherited across fork) of the sockets.
+            crate::master::run(workers, graceful, || match serve(clone_listeners(&listeners)) {
+                // A worker that cannot load the app tells the master so.
+                1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
+                status => status,
+            })
+        }
+    };
+    drop(socket_files);
+    status
+}
+
+/// Set by a worker once its application is loaded: a worker that fails
+/// before that has a broken app, one that fails after has had bad luck.
+static WORKER_BOOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Duplicates the listening sockets for a worker (the master keeps its own).
+fn clone_listeners(listeners: &[Listener]) -> Vec<Listener> {
+    listeners.iter().filter_map(|l| l.try_clone().ok()).collect()
+}
+
+/// Starts Python, loads the app and serves until stopped: the whole life of
+/// a single-process server, or of one worker.
+fn serve(
+    cli: &Cli,
+    listeners: Vec<Listener>,
+    config: Config,
+    trusted_proxies: &TrustedProxies,
+    app_dir: &std::path::Path,
+    multiprocess: bool,
+) -> i32 {
     // Built-in `wsgi_framework` (framework/), so apps can import it with no pip install.
     pyo3::append_to_inittab!(wsgi_framework);
     Python::initialize();
     let argv: Vec<String> = std::env::args().collect();
     let handler = Python::attach(|py| -> Result<WsgiHandler, String> {
         let describe = |error: PyErr| interpreter::format_exception(py, &error);
-        interpreter::prepare(py, &app_dir, &cli.pythonpath, &argv).map_err(describe)?;
+        interpreter::prepare(py, app_dir, &cli.pythonpath, &argv).map_err(describe)?;
         let app = interpreter::load_app(py, &cli.app).map_err(describe)?;
         let settings = EnvironSettings {
             url_scheme: "http".to_string(),
             script_name: cli.root_path.trim_end_matches('/').to_string(),
             trusted_proxies: trusted_proxies.clone(),
             multithread: config.threads > 1,
-            multiprocess: false,
+            multiprocess,
         };
         WsgiHandler::new(py, app, &settings).map_err(describe)
     });
@@ -205,8 +256,13 @@ pub fn run(cli: Cli) -> i32 {
         eprintln!("wsgi-server: cannot install signal handlers: {error}");
         return 1;
     }
-    for addr in server.local_addrs().unwrap_or_default() {
-        println!("wsgi-server: serving {} on {addr}", cli.app);
+    if cli.workers.is_some() {
+        WORKER_BOOTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        log::info!("worker {} serving {}", std::process::id(), cli.app);
+    } else {
+        for addr in server.local_addrs().unwrap_or_default() {
+            println!("wsgi-server: serving {} on {addr}", cli.app);
+        }
     }
     // Tests and scripts read that line through a pipe: make sure it leaves now.
     use std::io::Write;

@@ -11,5 +11,6 @@ pub mod cli;
 pub mod http;
 pub mod listen;
 pub mod logging;
+pub mod master;
 pub mod signals;
 pub mod wsgi;

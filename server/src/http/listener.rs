@@ -57,6 +57,21 @@ impl Listener {
         Ok(Listener::Unix(UnixListener::from_std(listener)))
     }
 
+    /// A second handle on the same socket (a worker process takes one).
+    pub fn try_clone(&self) -> io::Result<Self> {
+        use std::os::fd::{AsRawFd, BorrowedFd};
+        let fd = match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix(l) => l.as_raw_fd(),
+        };
+        // SAFETY: `fd` is open for as long as `self` lives; we only duplicate it.
+        let owned = unsafe { BorrowedFd::borrow_raw(fd) }.try_clone_to_owned()?;
+        match self {
+            Listener::Tcp(_) => Self::from_std_tcp(std::net::TcpListener::from(owned)),
+            Listener::Unix(_) => Self::from_std_unix(std::os::unix::net::UnixListener::from(owned)),
+        }
+    }
+
     pub fn local_addr(&self) -> io::Result<ListenAddr> {
         match self {
             Listener::Tcp(listener) => listener.local_addr().map(ListenAddr::Tcp),

@@ -1,0 +1,133 @@
+//! `--workers N`: the master process and its workers, tested with real
+//! signals against the real binary.
+//!
+//! The app reports the worker's pid and a VERSION read at import time, so a
+//! test can see which worker answered and which code it runs. Loops that wait
+//! for something (a replacement worker, reloaded code) are bounded by a count
+//! and a generous guard time; they never sleep to make a test pass.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const APP: &str = r#"
+import os
+VERSION = open(os.path.join(os.path.dirname(__file__), "VERSION")).read().strip()
+
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [f"{os.getpid()} {VERSION} {environ['wsgi.multiprocess']}".encode()]
+"#;
+
+struct Master {
+    child: Child,
+    address: String,
+}
+
+impl Master {
+    fn start(dir: &Path, extra: &[&str]) -> Master {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+            .args(["--chdir", dir.to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "2"])
+            .args(extra)
+            .arg("pidapp")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let address = line.trim().rsplit(" on http://").next().unwrap().to_string();
+        Master { child, address }
+    }
+
+    /// One request on a fresh connection: (pid, version, multiprocess).
+    fn ask(&self) -> (String, String, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+        let body = response.split("\r\n\r\n").nth(1).unwrap().to_string();
+        let mut parts = body.split(' ').map(str::to_string);
+        (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap())
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+    }
+
+    /// Asks until `done` holds, at most 2000 times (guard: 60 s).
+    fn ask_until(&self, mut done: impl FnMut(&(String, String, String)) -> bool) -> (String, String, String) {
+        let guard = Instant::now() + Duration::from_secs(60);
+        for _ in 0..2000 {
+            let answer = self.ask();
+            if done(&answer) {
+                return answer;
+            }
+            assert!(Instant::now() < guard, "condition not reached; last answer {answer:?}");
+        }
+        panic!("condition not reached in 2000 requests");
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        self.signal(libc::SIGTERM);
+        self.child.wait().unwrap()
+    }
+}
+
+fn app_dir(version: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pidapp.py"), APP).unwrap();
+    std::fs::write(dir.path().join("VERSION"), version).unwrap();
+    dir
+}
+
+#[test]
+fn a_killed_worker_is_replaced_and_serving_goes_on() {
+    let dir = app_dir("v1");
+    let master = Master::start(dir.path(), &[]);
+    let (victim, _, multiprocess) = master.ask();
+    assert_eq!(multiprocess, "True", "wsgi.multiprocess must tell the truth");
+    unsafe { libc::kill(victim.parse().unwrap(), libc::SIGKILL) };
+    // Every request keeps succeeding (ask asserts 200), and a new worker appears.
+    let mut seen = std::collections::HashSet::new();
+    master.ask_until(|(pid, _, _)| {
+        seen.insert(pid.clone());
+        seen.iter().filter(|p| **p != victim).count() >= 2
+    });
+    assert!(master.stop().success());
+}
+
+#[test]
+fn hup_reloads_the_code_without_failing_a_request() {
+    let dir = app_dir("v1");
+    let master = Master::start(dir.path(), &[]);
+    assert_eq!(master.ask().1, "v1");
+    std::fs::write(dir.path().join("VERSION"), "v2").unwrap();
+    master.signal(libc::SIGHUP);
+    // Requests during the reload all succeed (ask asserts 200), and the old
+    // workers leave: eventually every answer comes from the new code.
+    let mut in_a_row = 0;
+    master.ask_until(|(_, version, _)| {
+        in_a_row = if version == "v2" { in_a_row + 1 } else { 0 };
+        in_a_row == 20
+    });
+    assert!(master.stop().success());
+}
+
+#[test]
+fn a_worker_that_cannot_boot_stops_the_master_with_status_1() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pidapp.py"), "raise RuntimeError('broken at import')\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+        .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "2", "pidapp"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("RuntimeError: broken at import"), "{stderr}");
+    assert!(stderr.contains("a worker could not load the application"), "{stderr}");
+}
