@@ -56,6 +56,18 @@ cargo test --workspace --locked
 step "example apps under wsgiref.validate (Python unittest)"
 .venv/bin/python -m unittest discover -s tests/python
 
+step "framework: pip install ./framework (maturin) and its Python tests"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r framework/requirements-dev.txt
+# Rebuild the extension only when the framework's sources changed (it is a
+# release build of a Rust crate: half a minute on two cores).
+framework_hash=$(cat Cargo.lock framework/Cargo.toml framework/pyproject.toml \
+    $(find framework/src framework/python -type f | sort) | sha256sum | cut -d' ' -f1)
+if [ "$(cat .venv/.framework.sha 2>/dev/null)" != "$framework_hash" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check ./framework
+    echo "$framework_hash" > .venv/.framework.sha
+fi
+.venv/bin/python -m unittest discover -s framework/tests
+
 # ---------------------------------------------------------------- the course
 # For every chapter: the reference passes its tests, and the untouched
 # exercise starter compiles but fails them (so the exercise really checks).
