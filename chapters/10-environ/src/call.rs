@@ -21,7 +21,6 @@ use pyo3::types::{PyBytes, PyDict};
 use crate::python::traceback;
 use crate::wsgi::{internal_error, StartResponse, WsgiResponse};
 
-// ANCHOR: call_app
 /// Calls the application and always comes back with a response: the
 /// application's own, or a 500 whose reason is printed to stderr.
 pub fn call_app(
@@ -41,9 +40,7 @@ pub fn call_app(
         }
     }
 }
-// ANCHOR_END: call_app
 
-// ANCHOR: run_app
 /// Steps 1 to 4; any Python exception comes back as `Err`.
 pub fn run_app(
     py: Python<'_>,
@@ -75,9 +72,7 @@ pub fn run_app(
         body,
     })
 }
-// ANCHOR_END: run_app
 
-// ANCHOR: collect_body
 /// Iterates the application's result and joins its pieces. Every piece must
 /// be `bytes`: a `str` has no encoding yet, and a bare `bytes` returned
 /// instead of a list iterates as integers.
@@ -95,4 +90,3 @@ pub fn collect_body(result: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     }
     Ok(body)
 }
-// ANCHOR_END: collect_body

@@ -27,7 +27,6 @@ pub fn examples_dir() -> PathBuf {
     dir.canonicalize().unwrap_or(dir)
 }
 
-// ANCHOR: init
 /// Starts the interpreter (once per process, whoever calls first) and puts
 /// `python-examples/` at the front of `sys.path`.
 pub fn init() {
@@ -46,9 +45,7 @@ pub fn init() {
         .expect("set up sys.path and sys.argv");
     });
 }
-// ANCHOR_END: init
 
-// ANCHOR: load_app
 /// Imports `MODULE:NAME` (e.g. `hello:application`) and returns the object.
 /// Without `:NAME`, the name is `application`, as in most WSGI servers.
 pub fn load_app(py: Python<'_>, spec: &str) -> PyResult<Py<PyAny>> {
@@ -63,7 +60,6 @@ pub fn load_app(py: Python<'_>, spec: &str) -> PyResult<Py<PyAny>> {
     // struct and sent to other threads, and used again after attaching.
     Ok(app.unbind())
 }
-// ANCHOR_END: load_app
 
 /// A Python exception with its traceback, as the text Python would print.
 pub fn traceback(py: Python<'_>, error: &PyErr) -> String {

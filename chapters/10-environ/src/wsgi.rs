@@ -29,7 +29,6 @@ pub fn internal_error() -> WsgiResponse {
     }
 }
 
-// ANCHOR: encode
 /// The bytes on the wire. The status line is the application's own
 /// (`HTTP/1.1 ` + `"200 OK"`). We hold the whole body, so we frame it with
 /// our own `Content-Length` (an application's may be wrong) and close the
@@ -47,9 +46,7 @@ pub fn encode(response: &WsgiResponse) -> Vec<u8> {
     out.extend_from_slice(&response.body);
     out
 }
-// ANCHOR_END: encode
 
-// ANCHOR: start_response
 /// The `start_response` callable the server hands to the application.
 ///
 /// A `#[pyclass]` is a Rust struct that Python code can hold; `__call__`
@@ -83,7 +80,6 @@ impl StartResponse {
         *self.recorded.lock().unwrap_or_else(|e| e.into_inner()) = Some((status, headers));
     }
 }
-// ANCHOR_END: start_response
 
 impl StartResponse {
     /// Takes what the application recorded, if it called us at all.
