@@ -37,6 +37,11 @@ else
         ch05-threads.html
         ch07-mio-loop.html
         ch08-partial-io.html
+        server-architecture.html
+        server-connection.html
+        server-parsing.html
+        deployment.html
+        pep3333-checklist.html
         glossary.html
     )
 fi
