@@ -48,6 +48,16 @@ pub struct Cli {
     #[arg(short, long, value_name = "N")]
     pub workers: Option<usize>,
 
+    /// With --workers: a worker leaves gracefully after this many requests and
+    /// the master starts a fresh one (bounds memory leaks in long-running apps).
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+
+    /// Adds a random 0..=J to --max-requests per worker, so that workers do not
+    /// all restart at the same moment.
+    #[arg(long, default_value_t = 0, value_name = "J")]
+    pub max_requests_jitter: u64,
+
     /// Threads that run the application. Blocking apps (sleeping, waiting on a
     /// database) need one thread per request they should serve at once.
     #[arg(long, default_value_t = 8, value_name = "N")]
@@ -176,9 +186,12 @@ pub fn run(cli: Cli) -> i32 {
     }
 
     let multiprocess = cli.workers.is_some_and(|n| n > 1);
-    let serve = |listeners| serve(&cli, listeners, config.clone(), &trusted_proxies, &app_dir, multiprocess);
+    let serve = |listeners, max_requests| {
+        let config = Config { max_requests, ..config.clone() };
+        serve(&cli, listeners, config, &trusted_proxies, &app_dir, multiprocess)
+    };
     let status = match cli.workers {
-        None => serve(listeners),
+        None => serve(listeners, None),
         Some(workers) => {
             for listener in &listeners {
                 if let Ok(addr) = listener.local_addr() {
@@ -189,7 +202,7 @@ pub fn run(cli: Cli) -> i32 {
             let _ = std::io::stdout().flush();
             let graceful = config.graceful_timeout;
             // Every worker serves its own copy (inherited across fork) of the sockets.
-            crate::master::run(workers, graceful, || match serve(clone_listeners(&listeners)) {
+            crate::master::run(workers, graceful, || match serve(clone_listeners(&listeners), worker_max_requests(&cli)) {
                 // A worker that cannot load the app tells the master so.
                 1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
                 status => status,
@@ -203,6 +216,20 @@ pub fn run(cli: Cli) -> i32 {
 /// Set by a worker once its application is loaded: a worker that fails
 /// before that has a broken app, one that fails after has had bad luck.
 static WORKER_BOOTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// This worker's request budget: --max-requests plus its own share of jitter
+/// (the pid and the clock are random enough to spread restarts).
+fn worker_max_requests(cli: &Cli) -> Option<u64> {
+    let max = cli.max_requests.filter(|max| *max > 0)?;
+    if cli.max_requests_jitter == 0 {
+        return Some(max);
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let seed = nanos ^ u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    Some(max + seed % (cli.max_requests_jitter + 1))
+}
 
 /// Duplicates the listening sockets for a worker (the master keeps its own).
 fn clone_listeners(listeners: &[Listener]) -> Vec<Listener> {

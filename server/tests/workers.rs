@@ -29,7 +29,8 @@ struct Master {
 impl Master {
     fn start(dir: &Path, extra: &[&str]) -> Master {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
-            .args(["--chdir", dir.to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "2"])
+            .args(["--chdir", dir.to_str().unwrap(), "--bind", "127.0.0.1:0"])
+            .args(if extra.contains(&"--workers") { &[][..] } else { &["--workers", "2"][..] })
             .args(extra)
             .arg("pidapp")
             .stdout(Stdio::piped())
@@ -115,6 +116,21 @@ fn hup_reloads_the_code_without_failing_a_request() {
         in_a_row = if version == "v2" { in_a_row + 1 } else { 0 };
         in_a_row == 20
     });
+    assert!(master.stop().success());
+}
+
+#[test]
+fn max_requests_recycles_workers_without_failing_a_request() {
+    let dir = app_dir("v1");
+    let master = Master::start(dir.path(), &["--workers", "1", "--max-requests", "5", "--max-requests-jitter", "2"]);
+    let (first, _, _) = master.ask();
+    // Within at most 8 requests the only worker leaves and a new one answers;
+    // every request in between succeeds (ask asserts 200).
+    let mut pids = std::collections::HashSet::from([first]);
+    for _ in 0..30 {
+        pids.insert(master.ask().0);
+    }
+    assert!(pids.len() >= 3, "30 requests at 5-7 per worker must meet 3+ workers, saw {pids:?}");
     assert!(master.stop().success());
 }
 

@@ -44,6 +44,8 @@ pub struct Config {
     pub threads: usize,
     /// The `Server` response header.
     pub server_name: String,
+    /// Stop gracefully after this many requests (a master replaces the worker).
+    pub max_requests: Option<u64>,
     /// Where one line per request goes (`None`: nowhere).
     pub access_log: Option<Arc<AccessLog>>,
 }
@@ -66,6 +68,7 @@ impl Default for Config {
             threads: 8,
             server_name: "wsgi-server".to_string(),
             access_log: None,
+            max_requests: None,
         }
     }
 }

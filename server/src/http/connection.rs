@@ -42,6 +42,11 @@ use super::responder::{error_response, Responder};
 /// How long we keep discarding input after our last response before closing.
 const LINGER: Duration = Duration::from_secs(2);
 
+/// On stop, how long a connection that has not sent a byte yet may still
+/// start its request. Its client connected to send one; under a reload the
+/// bytes may be a round trip behind the connection.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
 /// What a connection needs from the loop that owns it.
 pub struct LoopContext<'a> {
     pub config: &'a Config,
@@ -50,6 +55,8 @@ pub struct LoopContext<'a> {
     pub notifier: &'a Arc<Notifier>,
     pub stopping: &'a Arc<AtomicBool>,
     pub now: Instant,
+    /// Requests handed to workers so far (for `max_requests`).
+    pub dispatched: &'a std::cell::Cell<u64>,
 }
 
 // ANCHOR: phase
@@ -90,6 +97,8 @@ pub struct Connection {
     requests_served: u64,
     /// The earliest deadline the loop's timer queue holds for us.
     pub timer_at: Option<Instant>,
+    /// Set on stop for a connection that has not started a request yet.
+    stop_grace_until: Option<Instant>,
 }
 
 impl Connection {
@@ -112,6 +121,7 @@ impl Connection {
             last_write: now,
             requests_served: 0,
             timer_at: None,
+            stop_grace_until: None,
         }
     }
 
@@ -195,6 +205,7 @@ impl Connection {
                 self.request_started = None;
                 self.phase = Phase::Responding;
                 ctx.pool.submit(Job { request, responder });
+                ctx.dispatched.set(ctx.dispatched.get() + 1);
                 true
             }
             Err(error) => {
@@ -368,10 +379,19 @@ impl Connection {
 
     /// The loop is stopping: idle connections close at once, busy ones after
     /// their current response (the responder stops offering keep-alive).
-    pub fn on_stop(&mut self) {
+    pub fn on_stop(&mut self, now: Instant) {
+        // Only a keep-alive connection *between* requests is idle. One that was
+        // just accepted has a request on its way (its client connected to send
+        // it, maybe it is already in the socket buffer): closing it would reset
+        // that request. It gets a moment to start it, then is answered with
+        // `Connection: close`, or closed when the moment passes with no byte.
+        let between_requests = self.is_idle() && self.requests_served > 0;
+        if self.is_idle() && self.requests_served == 0 {
+            self.stop_grace_until = Some(now + STOP_GRACE);
+        }
         // A lingering connection has had its last response already: waiting out
         // its linger would only delay the stop.
-        if self.is_idle() || matches!(self.phase, Phase::Lingering { .. }) {
+        if between_requests || matches!(self.phase, Phase::Lingering { .. }) {
             self.close();
         }
     }
@@ -395,6 +415,13 @@ impl Connection {
             },
             Phase::Lingering { until } => Some(until),
             Phase::Responding | Phase::Closing | Phase::Closed => None,
+        };
+        // A stop's grace only matters while no byte of a request has come.
+        let read_deadline = match (read_deadline, self.stop_grace_until) {
+            (Some(deadline), Some(grace)) if self.request_started.is_none() && self.is_idle() => {
+                Some(deadline.min(grace))
+            }
+            (deadline, _) => deadline,
         };
         let write_deadline = (!self.out.is_empty()).then(|| self.last_write + config.write_timeout);
         match (read_deadline, write_deadline) {

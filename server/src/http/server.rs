@@ -171,6 +171,7 @@ impl Server {
             stop_deadline: None,
             local_addrs,
         };
+        let dispatched = std::cell::Cell::new(0u64);
         let mut events = Events::with_capacity(1024);
         let mut ready = Vec::new();
 
@@ -190,6 +191,7 @@ impl Server {
                 notifier: &self.notifier,
                 stopping: &stopping,
                 now: Instant::now(),
+                dispatched: &dispatched,
             };
 
             for event in events.iter() {
@@ -230,6 +232,15 @@ impl Server {
         // ANCHOR_END: turn
 
             // ANCHOR: stopping
+            // Recycling: after enough requests, leave gracefully (a master
+            // process starts a fresh worker), which bounds slow leaks in apps.
+            if self.config.max_requests.is_some_and(|max| dispatched.get() >= max)
+                && self.stop_request.load(Ordering::SeqCst) == RUNNING
+            {
+                log::info!("served {} requests (--max-requests): recycling this worker", dispatched.get());
+                self.stop_request.store(GRACEFUL, Ordering::SeqCst);
+            }
+
             match self.stop_request.load(Ordering::SeqCst) {
                 RUNNING => {}
                 request => {
@@ -243,7 +254,7 @@ impl Server {
                         state.stop_deadline = Some(ctx.now + self.config.graceful_timeout);
                         for key in state.connections.keys() {
                             if let Some(connection) = state.connections.get_mut(key) {
-                                connection.on_stop();
+                                connection.on_stop(ctx.now);
                             }
                             state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
                         }

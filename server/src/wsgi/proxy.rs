@@ -60,13 +60,20 @@ pub struct Forwarded {
 }
 
 /// Reads the forwarding headers of a request that came from a trusted proxy.
-/// `Forwarded` (the standard) wins over the `X-Forwarded-*` pair.
+///
+/// The `X-Forwarded-*` pair wins when present, and RFC 7239's `Forwarded` is
+/// read only without it. A proxy passes on the headers it does not set itself:
+/// nginx, configured the usual way, sets `X-Forwarded-For` but forwards a
+/// client's own `Forwarded` untouched, so preferring `Forwarded` would let any
+/// client choose its REMOTE_ADDR. (A proxy that sets only `Forwarded` must
+/// strip client-sent `X-Forwarded-*`.)
 pub fn read_forwarded(
     trusted: &TrustedProxies,
     forwarded: Option<&str>,
     x_forwarded_for: Option<&str>,
     x_forwarded_proto: Option<&str>,
 ) -> Forwarded {
+    let forwarded = forwarded.filter(|_| x_forwarded_for.is_none() && x_forwarded_proto.is_none());
     if let Some(value) = forwarded {
         let mut fors = Vec::new();
         let mut last_proto = None;
@@ -144,12 +151,20 @@ mod tests {
     }
 
     #[test]
-    fn forwarded_wins_and_handles_ipv6_and_ports() {
+    fn x_forwarded_wins_over_a_forwarded_header_a_client_slipped_through() {
+        // nginx sets X-Forwarded-For and passes the client's own Forwarded on.
+        let seen = read_forwarded(&loopback(), Some("for=1.2.3.4;proto=https"), Some("198.51.100.1"), None);
+        assert_eq!(seen.client.as_deref(), Some("198.51.100.1"));
+        assert_eq!(seen.scheme, None);
+    }
+
+    #[test]
+    fn forwarded_alone_is_read_and_handles_ipv6_and_ports() {
         let seen = read_forwarded(
             &loopback(),
             Some(r#"for=192.0.2.60;proto=http, for="[2001:db8::1]:4711";proto=https"#),
-            Some("198.51.100.1"),
-            Some("http"),
+            None,
+            None,
         );
         assert_eq!(seen.client.as_deref(), Some("2001:db8::1"));
         assert_eq!(seen.scheme.as_deref(), Some("https"));
