@@ -27,6 +27,15 @@ if ! command -v curl >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq curl
 fi
 
+# nginx, for the reverse-proxy integration test (server/tests/nginx.rs). A
+# policy-rc.d that says "no" keeps the package from starting a system nginx.
+if [ ! -x /usr/sbin/nginx ]; then
+    step "installing nginx"
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    apt-get update -qq && apt-get install -y -qq nginx-light
+    rm -f /usr/sbin/policy-rc.d
+fi
+
 # ---------------------------------------------------------------- Python venv
 if [ -f python-examples/requirements.txt ]; then
     step "Python virtualenv (.venv)"
