@@ -48,6 +48,12 @@ pub struct Cli {
     #[arg(short, long, value_name = "N")]
     pub workers: Option<usize>,
 
+    /// Seconds: with --workers, a worker whose event loop makes no progress for
+    /// this long is killed and replaced; in any mode, a request still running
+    /// after this long is logged with its path. 0 turns both off.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub timeout: f64,
+
     /// With --workers: a worker leaves gracefully after this many requests and
     /// the master starts a fresh one (bounds memory leaks in long-running apps).
     #[arg(long, value_name = "N")]
@@ -131,6 +137,7 @@ impl Cli {
             header_timeout: seconds(self.header_timeout),
             graceful_timeout: seconds(self.graceful_timeout),
             threads: self.threads.max(1),
+            slow_request: (self.timeout > 0.0).then(|| seconds(self.timeout)),
             ..Config::default()
         }
     }
@@ -186,12 +193,12 @@ pub fn run(cli: Cli) -> i32 {
     }
 
     let multiprocess = cli.workers.is_some_and(|n| n > 1);
-    let serve = |listeners, max_requests| {
-        let config = Config { max_requests, ..config.clone() };
+    let serve = |listeners, max_requests, heartbeat| {
+        let config = Config { max_requests, heartbeat, ..config.clone() };
         serve(&cli, listeners, config, &trusted_proxies, &app_dir, multiprocess)
     };
     let status = match cli.workers {
-        None => serve(listeners, None),
+        None => serve(listeners, None, None),
         Some(workers) => {
             for listener in &listeners {
                 if let Ok(addr) = listener.local_addr() {
@@ -202,10 +209,18 @@ pub fn run(cli: Cli) -> i32 {
             let _ = std::io::stdout().flush();
             let graceful = config.graceful_timeout;
             // Every worker serves its own copy (inherited across fork) of the sockets.
-            crate::master::run(workers, graceful, || match serve(clone_listeners(&listeners), worker_max_requests(&cli)) {
+            let timeout = (cli.timeout > 0.0).then(|| seconds(cli.timeout));
+            crate::master::run(workers, graceful, timeout, |heartbeat| {
+                let heartbeat = heartbeat.map(|file| {
+                    crate::http::config::Heartbeat(Arc::new(move || {
+                        let _ = file.set_modified(std::time::SystemTime::now());
+                    }))
+                });
+                match serve(clone_listeners(&listeners), worker_max_requests(&cli), heartbeat) {
                 // A worker that cannot load the app tells the master so.
-                1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
-                status => status,
+                    1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
+                    status => status,
+                }
             })
         }
     };

@@ -16,6 +16,10 @@
 //! | `TTIN` / `TTOU` | one worker more / one fewer |
 //! | `CHLD` | a worker exited: replace it (with a back-off if it keeps dying) |
 //!
+//! With `--timeout`, each worker's event loop refreshes a heartbeat file about
+//! once a second; a worker whose heartbeat is older than the timeout is stuck
+//! and is killed (then replaced like any worker that died).
+//!
 //! A worker that cannot even import the app exits with [`BOOT_ERROR`]; the
 //! master then stops everything and exits 1, instead of respawning forever.
 //!
@@ -34,16 +38,28 @@ pub const BOOT_ERROR: i32 = 3;
 const TICK: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// Workers refresh their heartbeat once a second, so a healthy one can look a
+/// second old: that much is never counted against `--timeout`.
+const HEARTBEAT_SLACK: Duration = Duration::from_secs(1);
+
 struct Worker {
     generation: u64,
     started: Instant,
+    /// An unlinked file whose modification time the worker's loop refreshes
+    /// about once a second: a stale time means a stuck worker (`--timeout`).
+    heartbeat: Option<std::fs::File>,
     /// Sent TERM to leave (old generation, or one too many): not counted.
     retiring: bool,
 }
 
 /// Runs the master until it is stopped; `work` is what each forked worker
 /// runs (it returns the worker's exit status). Returns the master's status.
-pub fn run(workers: usize, graceful_timeout: Duration, mut work: impl FnMut() -> i32) -> i32 {
+pub fn run(
+    workers: usize,
+    graceful_timeout: Duration,
+    timeout: Option<Duration>,
+    mut work: impl FnMut(Option<std::fs::File>) -> i32,
+) -> i32 {
     let mut signals = match Signals::new([SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGCHLD]) {
         Ok(signals) => signals,
         Err(error) => {
@@ -131,7 +147,23 @@ pub fn run(workers: usize, graceful_timeout: Duration, mut work: impl FnMut() ->
             let current = |alive: &HashMap<libc::pid_t, Worker>| {
                 alive.values().filter(|w| !w.retiring && w.generation == generation).count()
             };
+            // A worker whose heartbeat stopped is stuck (an app holding the GIL
+            // in a loop, a deadlock): kill it, and the reaping above replaces it.
+            if let Some(timeout) = timeout {
+                for (pid, worker) in &alive {
+                    let stale = worker
+                        .heartbeat
+                        .as_ref()
+                        .and_then(|file| file.metadata().ok()?.modified().ok()?.elapsed().ok())
+                        .is_some_and(|age| age > timeout + HEARTBEAT_SLACK);
+                    if stale && !worker.retiring {
+                        log::error!("worker {pid} made no progress for {} s (--timeout); killing it", timeout.as_secs());
+                        unsafe { libc::kill(*pid, libc::SIGKILL) };
+                    }
+                }
+            }
             while current(&alive) < target && Instant::now() >= next_spawn {
+                let heartbeat = timeout.and_then(|_| tempfile::tempfile().ok());
                 match unsafe { libc::fork() } {
                     -1 => {
                         log::error!("fork failed: {}", std::io::Error::last_os_error());
@@ -144,11 +176,11 @@ pub fn run(workers: usize, graceful_timeout: Duration, mut work: impl FnMut() ->
                         drop(signals);
                         // If the master dies, so do we (no orphans serving stale code).
                         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
-                        std::process::exit(work());
+                        std::process::exit(work(heartbeat));
                     }
                     pid => {
                         log::info!("booting worker {pid}");
-                        alive.insert(pid, Worker { generation, started: Instant::now(), retiring: false });
+                        alive.insert(pid, Worker { generation, started: Instant::now(), heartbeat, retiring: false });
                     }
                 }
             }

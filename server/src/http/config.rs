@@ -46,11 +46,26 @@ pub struct Config {
     pub server_name: String,
     /// Stop gracefully after this many requests (a master replaces the worker).
     pub max_requests: Option<u64>,
+    /// Called about once a second by the loop to prove it is alive (a master
+    /// kills a worker whose heartbeat stops: `--timeout`).
+    pub heartbeat: Option<Heartbeat>,
+    /// Log a request still running after this long, with its path.
+    pub slow_request: Option<Duration>,
     /// Where one line per request goes (`None`: nowhere).
     pub access_log: Option<Arc<AccessLog>>,
 }
 
 // ANCHOR: defaults
+/// A function the loop calls to say "still alive".
+#[derive(Clone)]
+pub struct Heartbeat(pub Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Heartbeat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Heartbeat")
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -69,6 +84,8 @@ impl Default for Config {
             server_name: "wsgi-server".to_string(),
             access_log: None,
             max_requests: None,
+            heartbeat: None,
+            slow_request: None,
         }
     }
 }

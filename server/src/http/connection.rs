@@ -99,6 +99,9 @@ pub struct Connection {
     pub timer_at: Option<Instant>,
     /// Set on stop for a connection that has not started a request yet.
     stop_grace_until: Option<Instant>,
+    /// For `slow_request` warnings: when the request in flight was handed to
+    /// a worker, its request line, and whether it was already reported.
+    dispatched: Option<(Instant, String, bool)>,
 }
 
 impl Connection {
@@ -122,6 +125,7 @@ impl Connection {
             requests_served: 0,
             timer_at: None,
             stop_grace_until: None,
+            dispatched: None,
         }
     }
 
@@ -201,6 +205,10 @@ impl Connection {
                     peer: self.peer,
                     local: self.local.clone(),
                 };
+                if ctx.config.slow_request.is_some() {
+                    let line = format!("{} {}", request.head.method, String::from_utf8_lossy(&request.head.target));
+                    self.dispatched = Some((ctx.now, line, false));
+                }
                 self.in_flight = Some(outbox);
                 self.request_started = None;
                 self.phase = Phase::Responding;
@@ -374,6 +382,24 @@ impl Connection {
         self.phase = Phase::Closed;
         if let Some(outbox) = self.in_flight.take() {
             outbox.mark_gone();
+        }
+    }
+
+    /// Logs (once) a request that has been with the application longer than `limit`.
+    pub fn report_if_slow(&mut self, now: Instant, limit: Duration) {
+        if self.in_flight.is_none() {
+            self.dispatched = None;
+            return;
+        }
+        if let Some((since, line, reported)) = &mut self.dispatched {
+            if !*reported && now.duration_since(*since) >= limit {
+                *reported = true;
+                log::warn!(
+                    "{}: request \"{line}\" has been running for over {} s",
+                    peer_label(&self.peer),
+                    limit.as_secs_f64()
+                );
+            }
         }
     }
 

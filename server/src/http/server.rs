@@ -170,6 +170,8 @@ impl Server {
             accept_paused_until: None,
             stop_deadline: None,
             local_addrs,
+            next_beat: (self.config.heartbeat.is_some() || self.config.slow_request.is_some())
+                .then(Instant::now),
         };
         let dispatched = std::cell::Cell::new(0u64);
         let mut events = Events::with_capacity(1024);
@@ -222,6 +224,21 @@ impl Server {
             }
 
             state.expire_timers(&mut self.listeners, &self.poll, &ctx);
+
+            // Once a second: tell a master we are alive, report slow requests.
+            if state.next_beat.is_some_and(|at| at <= ctx.now) {
+                state.next_beat = Some(ctx.now + Duration::from_secs(1));
+                if let Some(heartbeat) = &self.config.heartbeat {
+                    (heartbeat.0)();
+                }
+                if let Some(limit) = self.config.slow_request {
+                    for key in state.connections.keys() {
+                        if let Some(connection) = state.connections.get_mut(key) {
+                            connection.report_if_slow(ctx.now, limit);
+                        }
+                    }
+                }
+            }
 
             if state.accept_paused_until.is_some_and(|until| until <= ctx.now) {
                 state.accept_paused_until = None;
@@ -293,6 +310,8 @@ struct LoopState {
     accept_paused_until: Option<Instant>,
     stop_deadline: Option<Instant>,
     local_addrs: Vec<ListenAddr>,
+    /// When the once-a-second chores (heartbeat, slow requests) are next due.
+    next_beat: Option<Instant>,
 }
 
 impl LoopState {
@@ -301,6 +320,7 @@ impl LoopState {
             self.timers.peek().map(|Reverse((at, _))| *at),
             self.accept_paused_until,
             self.stop_deadline,
+            self.next_beat,
         ]
         .into_iter()
         .flatten()
