@@ -135,6 +135,52 @@ fn max_requests_recycles_workers_without_failing_a_request() {
 }
 
 #[test]
+fn a_frozen_worker_is_killed_and_replaced_after_the_timeout() {
+    let dir = app_dir("v1");
+    let master = Master::start(dir.path(), &["--workers", "1", "--timeout", "1"]);
+    let (frozen, _, _) = master.ask();
+    // A stopped process makes no progress at all: its heartbeat goes stale.
+    unsafe { libc::kill(frozen.parse().unwrap(), libc::SIGSTOP) };
+    // The master kills it and starts another, which answers (connections
+    // made meanwhile wait in the backlog and are served by the new worker).
+    let (pid, _, _) = master.ask();
+    assert_ne!(pid, frozen, "the frozen worker cannot have answered");
+    assert!(master.stop().success());
+}
+
+#[test]
+fn a_slow_request_is_logged_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pidapp.py"),
+        "import time\ndef application(environ, start_response):\n    time.sleep(2.5)\n    start_response('200 OK', [])\n    return [b'late']\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+        .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--timeout", "1", "pidapp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.trim().rsplit(" on http://").next().unwrap().to_string();
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(b"GET /reports/monthly?year=2026 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.ends_with("late"), "{response}");
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("request \"GET /reports/monthly?year=2026\" has been running for over 1 s"),
+        "{log}"
+    );
+}
+
+#[test]
 fn a_worker_that_cannot_boot_stops_the_master_with_status_1() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pidapp.py"), "raise RuntimeError('broken at import')\n").unwrap();
