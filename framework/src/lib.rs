@@ -44,12 +44,15 @@ pub mod rule;
 /// The facade's Python source, the same file pip installs.
 pub const FACADE_SOURCE: &str = include_str!("../python/wsgi_framework/__init__.py");
 
+// ANCHOR: core_module
 /// `wsgi_framework._core`, as maturin builds it (`PyInit__core`).
 #[pymodule(name = "_core")]
 fn core_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
     bindings::add_core(module)
 }
+// ANCHOR_END: core_module
 
+// ANCHOR: package_module
 /// The whole `wsgi_framework` package in one built-in module, for programs
 /// that embed Python (`wsgi-server`): the Rust core as `wsgi_framework._core`,
 /// and the facade's source run in this module's namespace.
@@ -85,3 +88,4 @@ fn package_module(module: &Bound<'_, PyModule>) -> PyResult<()> {
 // names from the crate root: the module's name and its init function.
 #[doc(hidden)]
 pub use package_module::{__pyo3_init, __PYO3_NAME};
+// ANCHOR_END: package_module

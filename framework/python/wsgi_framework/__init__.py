@@ -982,6 +982,7 @@ class App:
             return self._dispatcher(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
+    # ANCHOR: wsgi_app
     def wsgi_app(self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]) -> t.Iterable[bytes]:
         """This App's own routes (without the mounts)."""
         req = Request(environ)
@@ -1022,6 +1023,8 @@ class App:
             raise NotFound()
         req.endpoint, req.view_args, req.url_rule = found.endpoint, found.values, found.rule
         return self.view_functions[found.endpoint](**found.values)
+
+    # ANCHOR_END: wsgi_app
 
     def make_response(self, rv: t.Any, default_status: int | None = None) -> Response:
         """Turns what a view returned into a Response: a Response as is;
