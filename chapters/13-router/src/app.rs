@@ -15,7 +15,7 @@
 //!
 //! The route table comes from Python: a module's `ROUTES`, a list of
 //! `(method, pattern, endpoint)` where the endpoint names a WSGI application
-//! of the module (see `python/routed.py`).
+//! of the module (see `python-examples/routed_app.py`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -15,21 +15,25 @@
 //!   path, percent-escaped ([`routes::Router::url_for`]).
 //!
 //! The router is written in Rust and runs as a WSGI application
-//! ([`app::RoutedApp`]) around the Python endpoints of `python/routed.py`,
-//! on chapter 10's server ([`server`]).
+//! ([`app::RoutedApp`]) around the Python endpoints of
+//! `python-examples/routed_app.py`, on chapter 12's server ([`server`]): a
+//! mio event loop owns the sockets, worker threads run Python.
 
 pub mod app;
-pub mod call;
+pub mod conn;
 pub mod environ;
+pub mod gateway;
 pub mod head;
 pub mod python;
 pub mod request;
+pub mod response;
 pub mod routes;
 pub mod server;
-pub mod wsgi;
+pub mod start_response;
+pub mod worker;
 
 #[cfg_attr(not(feature = "exercise"), path = "matcher.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/matcher.rs")]
 pub mod matcher;
 
-pub use server::{listen_addr, serve};
+pub use server::{listen_addr, run};

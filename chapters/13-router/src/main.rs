@@ -1,6 +1,7 @@
 //! `cargo run -p ch13-router [-- MODULE]`: serves the routes of a Python
-//! module (by default `routed`, from this chapter's `python/` folder)
-//! through the router written in Rust.
+//! module (by default `routed_app`, from `python-examples/`) through the
+//! router written in Rust, on chapter 12's mio loop with `WORKERS`
+//! (default 4) Python worker threads.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -12,7 +13,11 @@ use pyo3::prelude::*;
 fn main() -> ExitCode {
     let module = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "routed".to_string());
+        .unwrap_or_else(|| "routed_app".to_string());
+    let workers: usize = std::env::var("WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(4);
     python::init();
     let loaded = Python::attach(|py| -> PyResult<(Py<PyAny>, String)> {
         let routed = RoutedApp::from_module(py.import(module.as_str())?.as_any())?;
@@ -38,7 +43,7 @@ fn main() -> ExitCode {
         }
     };
     println!("Chapter 13: the routes of {module}.py, as a trie:\n\n{table}");
-    println!("Serving on http://{addr}/ (one request per connection).");
+    println!("Serving on http://{addr}/ with {workers} Python worker threads.");
     println!("Try:   curl http://{addr}/                       # URLs built by url_for");
     println!("       curl http://{addr}/hello/Ada%20Lovelace");
     println!("       curl http://{addr}/user/42                # an int");
@@ -47,7 +52,8 @@ fn main() -> ExitCode {
     println!("       curl http://{addr}/files/docs/read%20me.txt");
     println!("       curl -i -X DELETE http://{addr}/files/x   # 405, Allow: GET, PUT");
     println!("Stop with Ctrl-C.");
-    match ch13_router::serve(listener, app, None) {
+    // The loop thread never attaches to Python from here on.
+    match ch13_router::run(listener, app, workers, None, true) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("server failed: {err}");

@@ -1,6 +1,6 @@
 //! Starting the embedded interpreter and finding the application, from
-//! chapter 9. This is chapter 9's module with one addition: this chapter's
-//! own `python/` folder goes on `sys.path` too, for `routed.py`.
+//! chapter 9. This is chapter 9's module, unchanged apart from this header.
+//! This chapter's app, `routed_app.py`, is one of `python-examples/`.
 //!
 //! Our Rust binary *contains* CPython: pyo3 links `libpython`, and
 //! [`init`] starts the interpreter inside our own process. Three things make
@@ -19,11 +19,6 @@ use std::sync::Once;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-/// This chapter's `python/` folder, where `routed.py` lives.
-pub fn chapter_python_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/python"))
-}
-
 /// The `python-examples/` folder of the workspace, where `hello.py` lives.
 pub fn examples_dir() -> PathBuf {
     let dir = PathBuf::from(concat!(
@@ -35,7 +30,7 @@ pub fn examples_dir() -> PathBuf {
 
 // ANCHOR: init
 /// Starts the interpreter (once per process, whoever calls first) and puts
-/// `python-examples/` and this chapter's `python/` at the front of `sys.path`.
+/// `python-examples/` at the front of `sys.path`.
 pub fn init() {
     static START: Once = Once::new();
     START.call_once(|| {
@@ -46,7 +41,6 @@ pub fn init() {
             let sys = py.import("sys")?;
             let path = sys.getattr("path")?.cast_into::<PyList>()?;
             path.insert(0, examples_dir().to_string_lossy().as_ref())?;
-            path.insert(0, chapter_python_dir().to_string_lossy().as_ref())?;
             sys.setattr("argv", PyList::new(py, ["wsgi-from-scratch"])?)?;
             Ok(())
         })

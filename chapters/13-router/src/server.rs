@@ -1,20 +1,26 @@
-//! The server, from chapter 10: a thread per connection, one request per
-//! connection, the whole body collected before it is sent.
+//! The server, from chapter 12: a mio event loop owns every socket and
+//! never attaches to Python; worker threads run the application and never
+//! touch a socket. A complete request goes to a worker over a channel, the
+//! response comes back over another, and the worker wakes the loop with a
+//! [`mio::Waker`].
 //!
-//! This is chapter 10's `handle_connection` and `serve`, unchanged apart from
-//! this header. Nothing in it knows about routes: the router is a WSGI
-//! application like any other (see `app.rs`), so any WSGI server could run it.
+//! This is chapter 12's `run` and `listen_addr`, moved out of its `lib.rs`
+//! into a module of their own, and otherwise unchanged. Nothing in it knows
+//! about routes: the router is a WSGI application like any other (see
+//! `app.rs`), so any WSGI server could run it.
 
-use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::io::{self, ErrorKind};
+use std::sync::mpsc::{self, TryRecvError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
 use pyo3::prelude::*;
 
-use crate::request::{read_request, ReadError};
-use crate::wsgi::{encode, internal_error, WsgiResponse};
-use crate::{call, environ, python};
+use crate::conn::Connection;
+use crate::worker::{worker_loop, Finished, Job};
 
 /// The port every chapter listens on unless `PORT` says otherwise.
 pub const DEFAULT_PORT: u16 = 7878;
@@ -25,55 +31,192 @@ pub fn listen_addr() -> String {
     format!("127.0.0.1:{port}")
 }
 
-/// One request, one response, then the connection closes. The socket is
-/// only read and written while detached from Python.
-pub fn handle_connection(stream: &mut TcpStream, app: &Py<PyAny>) -> io::Result<()> {
-    // Read the whole request, body included, without the GIL.
-    let request = match read_request(stream, stream.peer_addr()?, stream.local_addr()?) {
-        Ok(request) => request,
-        Err(ReadError::Closed) => return Ok(()),
-        Err(ReadError::Io(err)) => return Err(err),
-        Err(ReadError::Refused(status, why)) => {
-            let refusal = WsgiResponse {
-                status: status.into(),
-                headers: vec![],
-                body: format!("{why}\n").into_bytes(),
-            };
-            return stream.write_all(&encode(&refusal));
-        }
-    };
-    // Build the environ and run the application, attached.
-    let response = Python::attach(|py| match environ::build_environ(py, &request) {
-        Ok(environ) => call::call_app(py, app.bind(py), environ),
-        Err(err) => {
-            eprintln!("cannot build the environ: {}", python::traceback(py, &err));
-            internal_error()
-        }
-    });
-    let head = &request.head;
-    println!("{} {} -> {}", head.method, head.path, response.status);
-    stream.write_all(&encode(&response))
+/// The listener's token.
+const SERVER: Token = Token(0);
+/// The waker's token: "workers have finished responses for you".
+const WAKER: Token = Token(1);
+
+/// Wakes the loop when a worker thread ends, even by panicking, after
+/// dropping the worker's `done` sender: once every worker is gone, the loop
+/// finds the channel disconnected instead of waiting for answers forever.
+struct WorkerExit {
+    done: Option<mpsc::Sender<Finished>>,
+    waker: Arc<Waker>,
 }
 
-/// A thread per connection, until `limit` connections were accepted (or
-/// forever). Returns how many it accepted.
-pub fn serve(listener: TcpListener, app: Py<PyAny>, limit: Option<usize>) -> io::Result<usize> {
+impl Drop for WorkerExit {
+    fn drop(&mut self) {
+        self.done.take();
+        let _ = self.waker.wake();
+    }
+}
+
+/// A registered connection: its socket, its state machine, its interest.
+struct Client {
+    stream: TcpStream,
+    conn: Connection,
+    interest: Interest,
+}
+
+/// Serves with `workers` Python threads until `limit` connections have
+/// closed (or forever). Returns how many closed.
+pub fn run(
+    listener: std::net::TcpListener,
+    app: Py<PyAny>,
+    workers: usize,
+    limit: Option<usize>,
+    trace: bool,
+) -> io::Result<usize> {
+    listener.set_nonblocking(true)?;
+    let mut listener = TcpListener::from_std(listener);
+    let mut poll = Poll::new()?;
+    poll.registry()
+        .register(&mut listener, SERVER, Interest::READABLE)?;
+    let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+
+    // Two channels: jobs to the workers (shared behind a Mutex, as in
+    // chapter 5's pool), finished responses back to the loop.
+    let (jobs_in, jobs_out) = mpsc::channel::<Job>();
+    let (done_in, done_out) = mpsc::channel::<Finished>();
+    let jobs_out = Arc::new(Mutex::new(jobs_out));
     let app = Arc::new(app);
     let mut threads = Vec::new();
-    let mut accepted = 0;
-    while limit.is_none_or(|limit| accepted < limit) {
-        let (mut stream, _) = listener.accept()?;
-        accepted += 1;
-        let app = Arc::clone(&app);
-        threads.retain(|t: &thread::JoinHandle<()>| !t.is_finished());
-        threads.push(thread::spawn(move || {
-            if let Err(err) = handle_connection(&mut stream, &app) {
-                eprintln!("connection failed: {err}");
+    for n in 0..workers.max(1) {
+        let (jobs, done, waker, app) = (
+            Arc::clone(&jobs_out),
+            done_in.clone(),
+            Arc::clone(&waker),
+            Arc::clone(&app),
+        );
+        threads.push(
+            thread::Builder::new()
+                .name(format!("python-{n}"))
+                .spawn(move || {
+                    let exit = WorkerExit {
+                        done: Some(done),
+                        waker: Arc::clone(&waker),
+                    };
+                    let done = exit.done.as_ref().expect("just set");
+                    worker_loop(&jobs, done, &waker, &app)
+                })?,
+        );
+    }
+    // Only the workers keep these: if every worker stops, sending a job
+    // fails and the loop knows, instead of waiting for answers forever.
+    drop(jobs_out);
+    drop(done_in);
+
+    let mut events = Events::with_capacity(128);
+    let mut clients: HashMap<Token, Client> = HashMap::new();
+    let mut next_token = 2;
+    let mut closed = 0;
+    while limit.is_none_or(|limit| closed < limit) {
+        if let Err(err) = poll.poll(&mut events, None) {
+            if err.kind() == ErrorKind::Interrupted {
+                continue;
             }
-        }));
+            return Err(err);
+        }
+        // The connections to drive after this round of events.
+        let mut ready: Vec<Token> = Vec::new();
+        for event in events.iter() {
+            match event.token() {
+                SERVER => loop {
+                    let (mut stream, peer) = match listener.accept() {
+                        Ok(accepted) => accepted,
+                        Err(err) if err.kind() == ErrorKind::WouldBlock => break,
+                        Err(err) => return Err(err),
+                    };
+                    let token = Token(next_token);
+                    next_token += 1;
+                    poll.registry()
+                        .register(&mut stream, token, Interest::READABLE)?;
+                    let conn = Connection::new(peer, stream.local_addr()?);
+                    clients.insert(
+                        token,
+                        Client {
+                            stream,
+                            conn,
+                            interest: Interest::READABLE,
+                        },
+                    );
+                    ready.push(token);
+                },
+                WAKER => loop {
+                    // Drain every finished response: one wake may stand
+                    // for several (wakes are not counted).
+                    let finished = match done_out.try_recv() {
+                        Ok(finished) => finished,
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Disconnected) => {
+                            return Err(io::Error::other("every worker has stopped"))
+                        }
+                    };
+                    if trace {
+                        println!(
+                            "{:?}: a worker finished ({:?}, {} bytes)",
+                            finished.token,
+                            finished.outcome,
+                            finished.bytes.len()
+                        );
+                    }
+                    // The client may have gone meanwhile.
+                    if let Some(client) = clients.get_mut(&finished.token) {
+                        client.conn.respond(finished.bytes, finished.keep_alive);
+                        ready.push(finished.token);
+                    }
+                },
+                token => ready.push(token),
+            }
+        }
+        for token in ready {
+            let Some(client) = clients.get_mut(&token) else {
+                continue;
+            };
+            let result = client.conn.on_ready(&mut client.stream);
+            let result = result.and_then(|request| match request {
+                Some((request, keep_alive)) => {
+                    if trace {
+                        let head = &request.head;
+                        println!("{token:?}: {} {} -> to a worker", head.method, head.path);
+                    }
+                    let job = Job {
+                        token,
+                        request,
+                        keep_alive,
+                    };
+                    jobs_in
+                        .send(job)
+                        .map_err(|_| io::Error::other("every worker has stopped"))
+                }
+                None => Ok(()),
+            });
+            match (result, client.conn.interest()) {
+                (Ok(()), Some(interest)) => {
+                    if interest != client.interest {
+                        poll.registry()
+                            .reregister(&mut client.stream, token, interest)?;
+                        client.interest = interest;
+                    }
+                }
+                (result, _) => {
+                    if let Err(err) = result {
+                        eprintln!("{token:?}: {err}");
+                    }
+                    let mut client = clients.remove(&token).expect("present");
+                    poll.registry().deregister(&mut client.stream)?;
+                    closed += 1;
+                    if trace {
+                        println!("{token:?}: closed");
+                    }
+                }
+            }
+        }
     }
+    // Stop: dropping the sender ends every worker's loop.
+    drop(jobs_in);
     for thread in threads {
-        thread.join().expect("a connection thread panicked");
+        thread.join().expect("a worker panicked");
     }
-    Ok(accepted)
+    Ok(closed)
 }

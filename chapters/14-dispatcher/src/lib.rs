@@ -9,23 +9,27 @@
 //! The dispatcher is a WSGI application written in Rust ([`dispatcher`]);
 //! the applications it mounts are the Python ones of `python-examples/`,
 //! among them the source notes' own `Dispatcher` (`dispatcher.py`), which
-//! then shifts the path a second time. It all runs on chapter 10's server
-//! ([`server`]).
+//! then shifts the path a second time. It all runs on chapter 12's server
+//! ([`server`]): a mio event loop owns the sockets, worker threads run
+//! Python.
 
-pub mod call;
+pub mod conn;
 pub mod dispatcher;
 pub mod environ;
+pub mod gateway;
 pub mod head;
 pub mod python;
 pub mod request;
+pub mod response;
 pub mod server;
-pub mod wsgi;
+pub mod start_response;
+pub mod worker;
 
 #[cfg_attr(not(feature = "exercise"), path = "mount.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/mount.rs")]
 pub mod mount;
 
-pub use server::{listen_addr, serve};
+pub use server::{listen_addr, run};
 
 /// What `cargo run -p ch14-dispatcher` mounts when given no arguments.
 pub const DEFAULT_MOUNTS: &[(&str, &str)] = &[

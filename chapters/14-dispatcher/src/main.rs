@@ -2,7 +2,8 @@
 //! mounts Python applications at prefixes, behind a dispatcher written in
 //! Rust. A `MODULE:CALLABLE` without a prefix answers whatever no mount
 //! takes (by default a 404). Without arguments, the mounts of
-//! `DEFAULT_MOUNTS`.
+//! `DEFAULT_MOUNTS`. It serves on chapter 12's mio loop with `WORKERS`
+//! (default 4) Python worker threads.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -25,6 +26,10 @@ fn main() -> ExitCode {
     if args.is_empty() {
         mounts = DEFAULT_MOUNTS.to_vec();
     }
+    let workers: usize = std::env::var("WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(4);
     python::init();
     let loaded = Python::attach(|py| -> PyResult<Py<PyAny>> {
         let dispatcher = Dispatcher::load(py, &mounts, fallback)?;
@@ -55,7 +60,7 @@ fn main() -> ExitCode {
         "(the rest)",
         fallback.unwrap_or("404 Not Found")
     );
-    println!("Serving on http://{addr}/ (one request per connection).");
+    println!("Serving on http://{addr}/ with {workers} Python worker threads.");
     if args.is_empty() {
         println!("Try:   curl http://{addr}/api/v2/hi/there       # two dispatchers, two shifts");
         println!("       curl 'http://{addr}/api/v2/hello/?name=Ada'");
@@ -64,7 +69,8 @@ fn main() -> ExitCode {
         println!("       curl -i http://{addr}/hellothere          # whole segments only: 404");
     }
     println!("Stop with Ctrl-C.");
-    match ch14_dispatcher::serve(listener, app, None) {
+    // The loop thread never attaches to Python from here on.
+    match ch14_dispatcher::run(listener, app, workers, None, true) {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("server failed: {err}");

@@ -1,18 +1,18 @@
-//! A whole request, from chapter 10: chapter 3's head, a `Content-Length`
-//! body, and the two addresses of the connection. It is everything the
-//! environ is built from. This is chapter 10's module, unchanged apart from
-//! this header.
+//! A whole request out of a read buffer, for a non-blocking connection,
+//! from chapter 12. This is chapter 12's module, unchanged apart from this
+//! header.
 //!
-//! Bodies are read whole, before the application runs, so `wsgi.input` can
-//! be a plain `io.BytesIO`. Chunked uploads (chapter 8) are refused with
-//! `411 Length Required` to keep the server small.
+//! Chapter 10 read a request with blocking reads. An event loop cannot
+//! wait, so this is the same work in chapter 8's style: look at the bytes
+//! received so far and say "not yet" ([`Parse::Partial`]), "here is a
+//! request, it used N bytes" or "refused". Bodies need a `Content-Length`;
+//! chunked uploads are chapter 8's, refused here with `411`.
 
-use std::io::{self, Read};
 use std::net::SocketAddr;
 
 use crate::head::{parse_head, Parsed, RequestHead};
 
-/// The largest body we read: `413 Content Too Large` beyond.
+/// The largest body we accept: `413 Content Too Large` beyond.
 pub const MAX_BODY: usize = 1024 * 1024;
 
 /// A request as the server received it.
@@ -26,84 +26,65 @@ pub struct Request {
     pub local: SocketAddr,
 }
 
-impl Request {
-    /// The value of the first header called `name`, compared without case.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.head
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Why no request could be read.
+/// The three answers to "is there a request in these bytes?".
 #[derive(Debug)]
-pub enum ReadError {
-    /// The client closed before sending a whole head.
-    Closed,
-    /// A request we refuse: the status line and a short explanation.
+pub enum Parse {
+    /// Not yet: read more.
+    Partial,
+    /// A whole request, which used the first `usize` bytes.
+    Complete(Request, usize),
+    /// A request we refuse: its status line and why.
     Refused(&'static str, String),
-    Io(io::Error),
 }
 
-/// Reads one request from `stream`: the head, then `Content-Length` bytes.
-pub fn read_request(
-    stream: &mut impl Read,
-    peer: SocketAddr,
-    local: SocketAddr,
-) -> Result<Request, ReadError> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let (head, len) = loop {
-        match parse_head(&buf) {
-            Ok(Parsed::Complete { head, len }) => break (head, len),
-            Ok(Parsed::Partial) => {}
-            Err(err) => return Err(ReadError::Refused("400 Bad Request", format!("{err:?}"))),
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) => return Err(ReadError::Closed),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(err) => return Err(ReadError::Io(err)),
-        }
-    };
-    let mut request = Request {
-        head,
-        body: buf.split_off(len),
-        peer,
-        local,
-    };
-    if request.header("Transfer-Encoding").is_some() {
-        let why = "send a Content-Length (chunked uploads are chapter 8's)".to_string();
-        return Err(ReadError::Refused("411 Length Required", why));
+/// The value of the first header called `name`, compared without case.
+pub fn header<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
+    head.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// HTTP/1.1 keeps alive unless `Connection: close`; HTTP/1.0 the reverse.
+pub fn wants_keep_alive(head: &RequestHead) -> bool {
+    let connection = header(head, "Connection").map(str::to_ascii_lowercase);
+    match head.version {
+        1 => connection.as_deref() != Some("close"),
+        _ => connection.as_deref() == Some("keep-alive"),
     }
-    let length = match request.header("Content-Length").map(str::trim) {
+}
+
+/// Looks for one whole request (head and body) at the start of `buf`.
+pub fn parse_request(buf: &[u8], peer: SocketAddr, local: SocketAddr) -> Parse {
+    let (head, head_len) = match parse_head(buf) {
+        Ok(Parsed::Partial) => return Parse::Partial,
+        Ok(Parsed::Complete { head, len }) => (head, len),
+        Err(err) => return Parse::Refused("400 Bad Request", format!("{err:?}")),
+    };
+    if header(&head, "Transfer-Encoding").is_some() {
+        let why = "send a Content-Length (chunked uploads are chapter 8's)";
+        return Parse::Refused("411 Length Required", why.into());
+    }
+    let body_len = match header(&head, "Content-Length").map(str::trim) {
         None => 0,
         Some(value) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
             match value.parse::<usize>() {
                 Ok(n) if n <= MAX_BODY => n,
-                _ => {
-                    return Err(ReadError::Refused(
-                        "413 Content Too Large",
-                        "body too large".into(),
-                    ))
-                }
+                _ => return Parse::Refused("413 Content Too Large", "body too large".into()),
             }
         }
-        Some(_) => {
-            return Err(ReadError::Refused(
-                "400 Bad Request",
-                "bad Content-Length".into(),
-            ))
-        }
+        Some(_) => return Parse::Refused("400 Bad Request", "bad Content-Length".into()),
     };
-    while request.body.len() < length {
-        match stream.read(&mut chunk) {
-            Ok(0) => return Err(ReadError::Closed),
-            Ok(n) => request.body.extend_from_slice(&chunk[..n]),
-            Err(err) => return Err(ReadError::Io(err)),
-        }
+    let end = head_len + body_len;
+    if buf.len() < end {
+        return Parse::Partial;
     }
-    request.body.truncate(length);
-    Ok(request)
+    let body = buf[head_len..end].to_vec();
+    let request = Request {
+        head,
+        body,
+        peer,
+        local,
+    };
+    Parse::Complete(request, end)
 }

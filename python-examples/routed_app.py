@@ -18,10 +18,17 @@ A request that no pattern matches gets ``404 Not Found``; one whose path
 matches but not with this method gets ``405 Method Not Allowed`` and an
 ``Allow`` header.  Neither reaches this module.
 
+The module has no ``application`` of its own: the router is the
+application, so ``wsgi-server`` and ``wsgiref`` cannot serve it alone.
+
 How to run it
 -------------
-``cargo run -p ch13-router`` serves it on 127.0.0.1:7878; the server prints
-some ``curl`` commands to try.
+Through chapter 13's router, from the workspace root::
+
+    cargo run -p ch13-router              # routed_app, on 127.0.0.1:7878
+
+The server prints the trie it built from ``ROUTES`` and some ``curl``
+commands to try, such as ``curl http://127.0.0.1:7878/user/42``.
 """
 
 ROUTES = [
