@@ -122,6 +122,11 @@ pub struct Cli {
     #[arg(long, default_value = "", value_name = "PATH")]
     pub root_path: String,
 
+    /// Print every request as it crosses the wire and the WSGI calls it causes
+    /// (`<` request, `>` response, `wsgi:` the calls in between), to stderr.
+    #[arg(long)]
+    pub trace: bool,
+
     /// Log level: error, warn, info, debug or trace.
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log_level: log::LevelFilter,
@@ -138,6 +143,7 @@ impl Cli {
             graceful_timeout: seconds(self.graceful_timeout),
             threads: self.threads.max(1),
             slow_request: (self.timeout > 0.0).then(|| seconds(self.timeout)),
+            trace: self.trace,
             ..Config::default()
         }
     }
@@ -276,7 +282,7 @@ fn serve(
             multithread: config.threads > 1,
             multiprocess,
         };
-        WsgiHandler::new(py, app, &settings).map_err(describe)
+        WsgiHandler::new(py, app, &settings).map(|h| h.with_trace(cli.trace)).map_err(describe)
     });
     let handler = match handler {
         Ok(handler) => handler,

@@ -156,3 +156,36 @@ fn root_path_moves_the_mount_prefix_into_script_name() {
     assert!(environ.contains("'SCRIPT_NAME': '/app'"), "{environ}");
     assert!(environ.contains("'PATH_INFO': '/users'"), "{environ}");
 }
+
+#[test]
+fn trace_shows_every_layer_of_a_request() {
+    let examples = examples_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+        .args(["--chdir", examples.to_str().unwrap(), "--bind", "127.0.0.1:0", "--trace", "hello"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address = line.trim().rsplit(" on ").next().unwrap().to_string();
+    let request = "GET /greet?name=Ada HTTP/1.1\r\nHost: example.test\r\nUser-Agent: test-client/1.0\r\nConnection: close\r\n\r\n";
+    assert!(exchange(tcp(&address), request).starts_with("HTTP/1.1 200 OK"));
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    // Keep the trace, drop the ordinary log lines (they start with a timestamp).
+    let trace: String = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| !line.starts_with('['))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    insta::with_settings!({filters => vec![
+        (r"Date: .*", "Date: DATE"),
+        (r"REMOTE_PORT = '\d+'", "REMOTE_PORT = 'PORT'"),
+        (r"SERVER_PORT = '\d+'", "SERVER_PORT = 'PORT'"),
+        (r" at 0x[0-9a-f]+>", " at ADDRESS>"),
+        (r"wsgi-server/\d+\.\d+\.\d+", "wsgi-server/VERSION"),
+    ]}, {
+        insta::assert_snapshot!("trace_hello", trace);
+    });
+}

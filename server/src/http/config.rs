@@ -51,6 +51,8 @@ pub struct Config {
     pub heartbeat: Option<Heartbeat>,
     /// Log a request still running after this long, with its path.
     pub slow_request: Option<Duration>,
+    /// Print every request and response head as it crosses the wire.
+    pub trace: bool,
     /// Where one line per request goes (`None`: nowhere).
     pub access_log: Option<Arc<AccessLog>>,
 }
@@ -86,6 +88,7 @@ impl Default for Config {
             max_requests: None,
             heartbeat: None,
             slow_request: None,
+            trace: false,
         }
     }
 }

@@ -198,6 +198,7 @@ impl Connection {
                     Arc::clone(ctx.server_name),
                     Arc::clone(ctx.stopping),
                     access,
+                    ctx.config.trace,
                 );
                 let request = Request {
                     head: parsed.head,
@@ -205,6 +206,9 @@ impl Connection {
                     peer: self.peer,
                     local: self.local.clone(),
                 };
+                if ctx.config.trace {
+                    trace_request(&request.head, request.body.len());
+                }
                 if ctx.config.slow_request.is_some() {
                     let line = format!("{} {}", request.head.method, String::from_utf8_lossy(&request.head.target));
                     self.dispatched = Some((ctx.now, line, false));
@@ -479,6 +483,19 @@ impl Connection {
         }
     }
     // ANCHOR_END: deadline
+}
+
+/// `--trace`: the request as the parser understood it, `< ` lines.
+fn trace_request(head: &super::request::RequestHead, body_len: u64) {
+    let text = |bytes: &[u8]| bytes.iter().map(|b| char::from(*b)).collect::<String>();
+    super::trace::line(&format!("< {} {} {}", head.method, text(&head.target), head.version.as_str()));
+    for header in &head.headers {
+        super::trace::line(&format!("< {}: {}", header.name, text(&header.value)));
+    }
+    super::trace::line("<");
+    if body_len > 0 {
+        super::trace::line(&format!("< [body: {body_len} bytes]"));
+    }
 }
 
 fn peer_label(peer: &PeerAddr) -> String {

@@ -17,6 +17,7 @@
 //! | [`outbox`] | how workers hand bytes back to the loop |
 //! | [`write_queue`] | bytes and file regions waiting for the socket (`writev`, `sendfile`) |
 //! | [`access_log`] | one line per request, gunicorn's format atoms |
+//! | [`trace`] | `--trace`: each layer of each request, printed |
 //! | [`date`], [`config`], [`error`], [`listener`] | the supporting cast |
 
 pub mod access_log;
@@ -36,6 +37,7 @@ pub mod reader;
 pub mod request;
 pub mod responder;
 pub mod server;
+pub mod trace;
 pub mod write_queue;
 
 pub use body::RequestBody;

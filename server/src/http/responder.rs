@@ -64,6 +64,8 @@ pub struct Responder {
     /// For the access log: the status sent and the body bytes queued.
     status: u16,
     body_bytes: u64,
+    /// `--trace`: print the head, and the first body bytes for a summary.
+    trace: Option<Vec<u8>>,
 }
 
 impl Responder {
@@ -73,6 +75,7 @@ impl Responder {
         server_name: Arc<str>,
         stopping: Arc<AtomicBool>,
         access: Option<(Arc<AccessLog>, AccessRecord)>,
+        trace: bool,
     ) -> Self {
         Responder {
             outbox,
@@ -87,6 +90,7 @@ impl Responder {
             access,
             status: 0,
             body_bytes: 0,
+            trace: trace.then(Vec::new),
         }
     }
 
@@ -240,8 +244,18 @@ impl Responder {
 
     /// One access-log line, once, when the response is complete or abandoned.
     fn write_access_log(&mut self) {
+        if let Some(first_bytes) = self.trace.take() {
+            super::trace::line(&format!("> {}", super::trace::summarize(&first_bytes, self.body_bytes)));
+        }
         if let Some((log, record)) = self.access.take() {
             log.record(&record, self.status, self.body_bytes);
+        }
+    }
+
+    fn keep_for_trace(&mut self, data: &[u8]) {
+        if let Some(first_bytes) = &mut self.trace {
+            let room = 41usize.saturating_sub(first_bytes.len());
+            first_bytes.extend_from_slice(&data[..room.min(data.len())]);
         }
     }
 
@@ -359,6 +373,13 @@ impl Responder {
             push_header(out, "Connection", b"keep-alive");
         }
         out.extend_from_slice(b"\r\n");
+        if self.trace.is_some() {
+            // The head ends in an empty line; print it once, as `>`.
+            for line in out.strip_suffix(b"\r\n").unwrap_or(out).split(|b| *b == b'\n') {
+                let line: String = line.iter().filter(|b| **b != b'\r').map(|b| char::from(*b)).collect();
+                super::trace::line(&format!("> {line}").trim_end().to_string());
+            }
+        }
         self.stage = Stage::Body(framing);
     }
 
@@ -379,14 +400,17 @@ impl Responder {
                 self.pending.extend_from_slice(&data[..take]);
                 *remaining -= take as u64;
                 self.body_bytes += take as u64;
+                self.keep_for_trace(&data[..take]);
             }
             Framing::Chunked => {
                 encode_chunk(data, &mut self.pending);
                 self.body_bytes += data.len() as u64;
+                self.keep_for_trace(data);
             }
             Framing::UntilClose => {
                 self.pending.extend_from_slice(data);
                 self.body_bytes += data.len() as u64;
+                self.keep_for_trace(data);
             }
         }
     }

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::http::{ClientGone, Handler, HttpError, Request, Responder};
+use crate::http::{trace, ClientGone, Handler, HttpError, Request, Responder};
 
 use super::environ::{EnvironBuilder, EnvironSettings};
 use super::file_wrapper::{real_file, FileWrapper};
@@ -26,11 +26,19 @@ use super::start_response::{lock, send_chunk, ResponseState, SharedResponse, Sta
 pub struct WsgiHandler {
     app: Py<PyAny>,
     environ: EnvironBuilder,
+    /// `--trace`: print the WSGI calls of every request.
+    trace: bool,
 }
 
 impl WsgiHandler {
     pub fn new(py: Python<'_>, app: Py<PyAny>, settings: &EnvironSettings) -> PyResult<Self> {
-        Ok(WsgiHandler { app, environ: EnvironBuilder::new(py, settings)? })
+        Ok(WsgiHandler { app, environ: EnvironBuilder::new(py, settings)?, trace: false })
+    }
+
+    /// Prints each request's WSGI calls (`--trace`).
+    pub fn with_trace(mut self, trace: bool) -> Self {
+        self.trace = trace;
+        self
     }
 }
 
@@ -92,9 +100,15 @@ impl WsgiHandler {
     // ANCHOR: call_app
     fn call_app(&self, py: Python<'_>, request: Request, state: &SharedResponse) -> Result<(), Fault> {
         let environ = self.environ.build(py, request)?;
-        let start_response = Bound::new(py, StartResponse { state: Arc::clone(state) })?;
+        if self.trace {
+            trace_environ(&environ)?;
+        }
+        let start_response = Bound::new(py, StartResponse { state: Arc::clone(state), trace: self.trace })?;
         let result = self.app.bind(py).call1((environ, start_response))?;
-        let sent = send_iterable(py, &result, state);
+        let sent = send_iterable(py, &result, state, self.trace);
+        if self.trace {
+            trace::line(&format!("  wsgi: {}.close()", result.get_type().name()?));
+        }
         // close() exactly once, on every path: Django returns database
         // connections to their pool in it.
         let closed = match result.getattr_opt("close") {
@@ -110,7 +124,10 @@ impl WsgiHandler {
 }
 
 /// Sends the app's iterable; finishes the response when it ends.
-fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedResponse) -> Result<(), Fault> {
+fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedResponse, trace: bool) -> Result<(), Fault> {
+    if trace {
+        trace::line(&format!("  wsgi: the app returned a {}", result.get_type().name()?));
+    }
     if result.is_instance_of::<PyString>() || result.is_instance_of::<PyBytes>() {
         let kind = result.get_type().name()?;
         return Err(Fault::Misbehaved(format!(
@@ -163,6 +180,9 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
                 item.get_type().name().map(|n| n.to_string()).unwrap_or_default()
             ))
         })?;
+        if trace {
+            trace::line(&format!("  wsgi: next() gave {} bytes", chunk.as_bytes().len()));
+        }
         match send_chunk(py, state, chunk.as_bytes()) {
             Ok(()) => {}
             Err(error) if error.is_instance_of::<pyo3::exceptions::PyConnectionError>(py) => {
@@ -181,6 +201,18 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
     }
 }
     // ANCHOR_END: iterate
+
+/// `--trace`: what the app is handed, one environ key per line.
+fn trace_environ(environ: &Bound<'_, pyo3::types::PyDict>) -> PyResult<()> {
+    trace::line("  wsgi: app(environ, start_response) with environ:");
+    let mut keys: Vec<String> = environ.keys().extract()?;
+    keys.sort();
+    for key in keys {
+        let value = environ.get_item(&key)?.map(|v| v.repr().map(|r| r.to_string())).transpose()?;
+        trace::line(&format!("  wsgi:   {key} = {}", value.unwrap_or_default()));
+    }
+    Ok(())
+}
 
 /// Joins a list of bytes into one body; `None` if an item is not bytes
 /// (the slow path then reports it properly).

@@ -47,6 +47,8 @@ const HOP_BY_HOP: [&str; 8] = [
 #[pyclass(frozen, module = "wsgi_server")]
 pub struct StartResponse {
     pub(crate) state: SharedResponse,
+    /// `--trace`: print each call.
+    pub(crate) trace: bool,
 }
 
 #[pymethods]
@@ -74,6 +76,10 @@ impl StartResponse {
                     "start_response() was already called (pass exc_info to replace the headers)",
                 ));
             }
+        }
+        if self.trace {
+            let exc = if exc_info.is_some() { ", exc_info" } else { "" };
+            crate::http::trace::line(&format!("  wsgi: start_response({}, {}{exc})", status.repr()?, headers.repr()?));
         }
         let head = parse_head(py, status, headers)?;
         lock(&self.state).head = Some(head);
