@@ -181,6 +181,53 @@ fn a_slow_request_is_logged_with_its_path() {
 }
 
 #[test]
+fn term_under_load_finishes_every_request_in_flight() {
+    // Each request announces itself with a file, then takes a while.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pidapp.py"),
+        "import os, time, uuid\n\
+         def application(environ, start_response):\n\
+         \x20   open(os.path.join(os.path.dirname(__file__), 'entered-' + uuid.uuid4().hex), 'w').close()\n\
+         \x20   time.sleep(0.5)\n\
+         \x20   start_response('200 OK', [('Content-Type', 'text/plain')])\n\
+         \x20   return [b'finished']\n",
+    )
+    .unwrap();
+    let master = Master::start(dir.path(), &["--workers", "2", "--threads", "8"]);
+    let clients: Vec<_> = (0..12)
+        .map(|_| {
+            let address = master.address.clone();
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(&address).unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+                let mut response = String::new();
+                stream.read_to_string(&mut response).unwrap();
+                response
+            })
+        })
+        .collect();
+    // Wait (bounded) until all twelve are inside the application...
+    let guard = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_dir(dir.path()).unwrap().filter(|e| {
+        e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with("entered-"))
+    }).count() < 12
+    {
+        assert!(Instant::now() < guard, "the requests never reached the app");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // ...then stop: every one of them still gets its whole answer.
+    master.signal(libc::SIGTERM);
+    for client in clients {
+        let response = client.join().unwrap();
+        assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+        assert!(response.ends_with("finished"), "{response}");
+    }
+    assert!(master.stop().success());
+}
+
+#[test]
 fn a_worker_that_cannot_boot_stops_the_master_with_status_1() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pidapp.py"), "raise RuntimeError('broken at import')\n").unwrap();
