@@ -106,13 +106,16 @@ impl WsgiHandler {
         let start_response = Bound::new(py, StartResponse { state: Arc::clone(state), trace: self.trace })?;
         let result = self.app.bind(py).call1((environ, start_response))?;
         let sent = send_iterable(py, &result, state, self.trace);
-        if self.trace {
-            trace::line(&format!("  wsgi: {}.close()", result.get_type().name()?));
-        }
         // close() exactly once, on every path: Django returns database
-        // connections to their pool in it.
+        // connections to their pool in it. (Nothing between here and the
+        // iteration may return early.)
         let closed = match result.getattr_opt("close") {
-            Ok(Some(close)) => close.call0().map(drop),
+            Ok(Some(close)) => {
+                if self.trace {
+                    trace::line("  wsgi: close()");
+                }
+                close.call0().map(drop)
+            }
             Ok(None) => Ok(()),
             Err(error) => Err(error),
         };
