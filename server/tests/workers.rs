@@ -79,6 +79,17 @@ impl Master {
     }
 }
 
+/// A failing test must not leave a server behind: kill the master (its
+/// workers follow it, PR_SET_PDEATHSIG) if the test did not stop it.
+impl Drop for Master {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn app_dir(version: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pidapp.py"), APP).unwrap();
