@@ -41,7 +41,7 @@ pub struct AccessRecord {
 
 impl AccessRecord {
     pub fn new(head: &RequestHead, peer: &PeerAddr) -> Self {
-        let text = |bytes: &[u8]| bytes.iter().map(|b| char::from(*b)).collect::<String>();
+        let text = super::request::latin1_text;
         let header = |name| head.header(name).map(text).unwrap_or_else(|| "-".to_string());
         AccessRecord {
             remote: match peer {

@@ -487,7 +487,7 @@ impl Connection {
 
 /// `--trace`: the request as the parser understood it, `< ` lines.
 fn trace_request(head: &super::request::RequestHead, body_len: u64) {
-    let text = |bytes: &[u8]| bytes.iter().map(|b| char::from(*b)).collect::<String>();
+    let text = super::request::latin1_text;
     super::trace::line(&format!("< {} {} {}", head.method, text(&head.target), head.version.as_str()));
     for header in &head.headers {
         super::trace::line(&format!("< {}: {}", header.name, text(&header.value)));

@@ -18,6 +18,7 @@ use std::io::Read;
 
 use super::body::RequestBody;
 use super::handler::{Handler, Request, ResponseHead};
+use super::request::latin1_text;
 use super::responder::Responder;
 
 pub struct EchoHandler;
@@ -77,12 +78,12 @@ fn describe(request: Request) -> String {
     let head = &request.head;
     let mut out = String::new();
     out += &format!("method: {}\n", head.method);
-    out += &format!("target: {}\n", latin1(&head.target));
-    out += &format!("path: {}\n", latin1(&head.path));
-    out += &format!("query: {}\n", head.query.as_deref().map(latin1).unwrap_or_else(|| "(none)".into()));
+    out += &format!("target: {}\n", latin1_text(&head.target));
+    out += &format!("path: {}\n", latin1_text(&head.path));
+    out += &format!("query: {}\n", head.query.as_deref().map(latin1_text).unwrap_or_else(|| "(none)".into()));
     out += &format!("version: {}\n", head.version.as_str());
     for header in &head.headers {
-        out += &format!("header: {}: {}\n", header.name, latin1(&header.value));
+        out += &format!("header: {}: {}\n", header.name, latin1_text(&header.value));
     }
     let body = read_body(request.body);
     out += &format!("body-length: {}\n", body.len());
@@ -92,9 +93,6 @@ fn describe(request: Request) -> String {
     out
 }
 
-fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| char::from(*b)).collect()
-}
 
 fn read_body(body: RequestBody) -> Vec<u8> {
     match body {

@@ -46,6 +46,13 @@ pub enum BodyFraming {
     Chunked,
 }
 
+/// Bytes as text, the way HTTP defines header bytes: ISO-8859-1 (latin-1),
+/// where every byte is the code point of the same value. Nothing is lost,
+/// and nothing is guessed (UTF-8 decoding would do both).
+pub fn latin1_text(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| char::from(*b)).collect()
+}
+
 /// One header field. Names are tokens (ASCII); values are raw bytes, which
 /// HTTP defines as ISO-8859-1 (latin-1), never UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]

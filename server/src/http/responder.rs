@@ -376,7 +376,7 @@ impl Responder {
         if self.trace.is_some() {
             // The head ends in an empty line; print it once, as `>`.
             for line in out.strip_suffix(b"\r\n").unwrap_or(out).split(|b| *b == b'\n') {
-                let line: String = line.iter().filter(|b| **b != b'\r').map(|b| char::from(*b)).collect();
+                let line = super::request::latin1_text(line.strip_suffix(b"\r").unwrap_or(line));
                 super::trace::line(&format!("> {line}").trim_end().to_string());
             }
         }
