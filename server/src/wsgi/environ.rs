@@ -16,7 +16,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::http::request::BodyFraming;
-use crate::http::{ListenAddr, PeerAddr, Request};
+use crate::http::request::latin1_text;
+use crate::http::{ListenAddr, PeerAddr, RequestBody, RequestHead};
 
 use super::errors::ErrorStream;
 use super::proxy::{read_forwarded, Forwarded, TrustedProxies};
@@ -65,27 +66,35 @@ impl EnvironBuilder {
     }
     // ANCHOR_END: base
 
-    pub fn build<'py>(&self, py: Python<'py>, request: Request) -> PyResult<Bound<'py, PyDict>> {
+    /// The environ for one request. The head is only borrowed (the gateway
+    /// keeps it to name the request in error logs); the body becomes `wsgi.input`.
+    pub fn build<'py>(
+        &self,
+        py: Python<'py>,
+        head: &RequestHead,
+        body: RequestBody,
+        peer: PeerAddr,
+        local: &ListenAddr,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let environ = self.base.bind(py).copy()?;
-        let head = &request.head;
         environ.set_item("REQUEST_METHOD", &head.method)?;
         let path = percent_decode(&head.path);
         environ.set_item("PATH_INFO", latin1(py, strip_root_path(&path, &self.script_name)))?;
         environ.set_item("QUERY_STRING", latin1(py, head.query.as_deref().unwrap_or_default()))?;
         environ.set_item("SERVER_PROTOCOL", head.version.as_str())?;
 
-        let (server_name, server_port) = server_name_and_port(head.header("host"), &request.local);
+        let (server_name, server_port) = server_name_and_port(head.header("host"), local);
         environ.set_item("SERVER_NAME", server_name)?;
         environ.set_item("SERVER_PORT", server_port)?;
         // Only a trusted proxy may say who the client is and which scheme it
         // used. A Unix socket peer is a process on this machine allowed by
         // the socket file's permissions: the proxy, by construction.
-        let peer_is_proxy = match request.peer {
+        let peer_is_proxy = match peer {
             PeerAddr::Tcp(addr) => self.trusted_proxies.trusts(addr.ip()),
             PeerAddr::Unix => true,
         };
         let forwarded = if peer_is_proxy {
-            let text = |name| head.header(name).map(|v| v.iter().map(|b| char::from(*b)).collect::<String>());
+            let text = |name| head.header(name).map(latin1_text);
             read_forwarded(
                 &self.trusted_proxies,
                 text("forwarded").as_deref(),
@@ -98,7 +107,7 @@ impl EnvironBuilder {
         if let Some(scheme) = &forwarded.scheme {
             environ.set_item("wsgi.url_scheme", scheme)?;
         }
-        match (forwarded.client, request.peer) {
+        match (forwarded.client, peer) {
             (Some(client), _) => environ.set_item("REMOTE_ADDR", client)?,
             (None, PeerAddr::Tcp(addr)) => {
                 environ.set_item("REMOTE_ADDR", addr.ip().to_string())?;
@@ -118,7 +127,7 @@ impl EnvironBuilder {
         // Bottle tried to de-chunk the already decoded body (400).
         let dechunked = head.framing == BodyFraming::Chunked;
         if dechunked {
-            environ.set_item("CONTENT_LENGTH", request.body.len().to_string())?;
+            environ.set_item("CONTENT_LENGTH", body.len().to_string())?;
         }
         // ANCHOR_END: dechunked
 
@@ -148,7 +157,7 @@ impl EnvironBuilder {
             environ.set_item(key, latin1(py, &value))?;
         }
         // ANCHOR_END: headers
-        environ.set_item("wsgi.input", Bound::new(py, InputStream::new(request.body))?)?;
+        environ.set_item("wsgi.input", Bound::new(py, InputStream::new(body))?)?;
         Ok(environ)
     }
 }
@@ -183,8 +192,7 @@ pub fn latin1<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyString> {
         // ASCII is the common case and is already valid UTF-8.
         return PyString::new(py, std::str::from_utf8(bytes).unwrap_or_default());
     }
-    let text: String = bytes.iter().map(|b| char::from(*b)).collect();
-    PyString::new(py, &text)
+    PyString::new(py, &latin1_text(bytes))
 }
 
 /// Decodes `%XX` escapes once. Invalid escapes stay as they are; `+` is not
@@ -215,7 +223,7 @@ fn server_name_and_port(host: Option<&[u8]>, local: &ListenAddr) -> (String, Str
         ListenAddr::Unix(_) => "80".to_string(),
     };
     if let Some(host) = host.filter(|h| !h.is_empty()) {
-        let host: String = host.iter().map(|b| char::from(*b)).collect();
+        let host = latin1_text(host);
         // "[::1]:8000", "example.com:8000", "example.com"
         let (name, port) = if let Some(end) = host.strip_prefix('[').and_then(|h| h.find(']')) {
             let name = &host[..end + 2];

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
-use crate::http::{trace, ClientGone, Handler, HttpError, Request, Responder};
+use crate::http::{
+    trace, ClientGone, Handler, HttpError, ListenAddr, PeerAddr, Request, RequestBody, RequestHead, Responder,
+};
 
 use super::environ::{EnvironBuilder, EnvironSettings};
 use super::file_wrapper::{real_file, FileWrapper};
@@ -67,11 +69,12 @@ impl From<ClientGone> for Fault {
 // ANCHOR: handle
 impl Handler for WsgiHandler {
     fn handle(&self, request: Request, responder: Responder) {
-        let method = request.head.method.clone();
-        let path = String::from_utf8_lossy(&request.head.path).into_owned();
+        let Request { head, body, peer, local } = request;
         let state: SharedResponse = Arc::new(Mutex::new(ResponseState { responder, head: None }));
         Python::attach(|py| {
-            if let Err(fault) = self.call_app(py, request, &state) {
+            if let Err(fault) = self.call_app(py, &head, body, peer, &local, &state) {
+                // Named only on this rare path: no per-request copies for it.
+                let (method, path) = (&head.method, String::from_utf8_lossy(&head.path));
                 let mut state = lock(&state);
                 match fault {
                     Fault::ClientGone => {
@@ -98,8 +101,16 @@ impl Handler for WsgiHandler {
 
 impl WsgiHandler {
     // ANCHOR: call_app
-    fn call_app(&self, py: Python<'_>, request: Request, state: &SharedResponse) -> Result<(), Fault> {
-        let environ = self.environ.build(py, request)?;
+    fn call_app(
+        &self,
+        py: Python<'_>,
+        head: &RequestHead,
+        body: RequestBody,
+        peer: PeerAddr,
+        local: &ListenAddr,
+        state: &SharedResponse,
+    ) -> Result<(), Fault> {
+        let environ = self.environ.build(py, head, body, peer, local)?;
         if self.trace {
             trace_environ(&environ)?;
         }
