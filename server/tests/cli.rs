@@ -7,7 +7,9 @@
 //! - an application that cannot be imported exits with status 1 and the
 //!   Python traceback, never a Rust panic.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,20 +19,11 @@ fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../python-examples")
 }
 
-/// Starts the server and waits for its "serving ... on ADDRESS" line.
+/// Starts the server (log discarded) and waits until it listens.
 fn start(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start wsgi-server");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read the serving line");
-    let address = line.trim().rsplit(" on ").next().unwrap_or_default().to_string();
-    assert!(line.contains("serving"), "unexpected first line: {line:?}");
-    (child, address)
+    let mut command = support::wsgi_server();
+    command.args(args).stderr(Stdio::null());
+    support::spawn_and_wait(command)
 }
 
 /// TERM, then wait for the exit (graceful stop).
@@ -160,15 +153,11 @@ fn root_path_moves_the_mount_prefix_into_script_name() {
 #[test]
 fn trace_shows_every_layer_of_a_request() {
     let examples = examples_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+    let mut command = support::wsgi_server();
+    command
         .args(["--chdir", examples.to_str().unwrap(), "--bind", "127.0.0.1:0", "--trace", "hello"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.trim().rsplit(" on ").next().unwrap().to_string();
+        .stderr(Stdio::piped());
+    let (child, address) = support::spawn_and_wait(command);
     let request = "GET /greet?name=Ada HTTP/1.1\r\nHost: example.test\r\nUser-Agent: test-client/1.0\r\nConnection: close\r\n\r\n";
     assert!(exchange(tcp(&address), request).starts_with("HTTP/1.1 200 OK"));
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };

@@ -6,10 +6,11 @@
 //! also prove that `import wsgi_framework` works with nothing pip-installed:
 //! the module is built into the binary.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 /// The longest any single step may take before the test fails (instead of hanging).
@@ -24,35 +25,14 @@ struct Demo {
 impl Demo {
     fn start() -> Demo {
         let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../python-examples");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+        let mut command = support::wsgi_server();
+        command
             .args(["--bind", "127.0.0.1:0", "--chdir", examples, "--log-level", "warn", "framework_demo:application"])
             .env_remove("VIRTUAL_ENV")
             .env_remove("PYTHONPATH")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start wsgi-server");
-        // The server prints "wsgi-server: serving APP on http://HOST:PORT" once listening.
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (lines_tx, lines_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if lines_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut demo = Demo { child, addr: String::new() };
-        loop {
-            let line = match lines_rx.recv_timeout(PATIENCE) {
-                Ok(Ok(line)) => line,
-                other => panic!("wsgi-server did not say where it listens: {other:?}"),
-            };
-            if let Some((_, url)) = line.split_once(" on http://") {
-                demo.addr = url.trim().to_string();
-                return demo;
-            }
-        }
+            .stderr(Stdio::inherit());
+        let (child, address) = support::spawn_and_wait(command);
+        Demo { child, addr: address.trim_start_matches("http://").to_string() }
     }
 
     /// Sends a raw request (with `Connection: close`) and returns the whole

@@ -10,7 +10,9 @@
 //! its address differs from nginx's 127.0.0.1, which the server trusts.
 //! nginx comes from Debian's package; the test command installs it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -37,15 +39,9 @@ impl Drop for Running {
 }
 
 fn start_server(dir: &Path, bind: &str) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
-        .args(["--chdir", dir.to_str().unwrap(), "--bind", bind, "whoami"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.trim().rsplit(" on ").next().unwrap().to_string();
+    let mut command = support::wsgi_server();
+    command.args(["--chdir", dir.to_str().unwrap(), "--bind", bind, "whoami"]).stderr(Stdio::null());
+    let (child, address) = support::spawn_and_wait(command);
     (Running(child), address)
 }
 

@@ -6,7 +6,9 @@
 //! for something (a replacement worker, reloaded code) are bounded by a count
 //! and a generous guard time; they never sleep to make a test pass.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -28,19 +30,15 @@ struct Master {
 
 impl Master {
     fn start(dir: &Path, extra: &[&str]) -> Master {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+        let mut command = support::wsgi_server();
+        command
             .args(["--chdir", dir.to_str().unwrap(), "--bind", "127.0.0.1:0"])
             .args(if extra.contains(&"--workers") { &[][..] } else { &["--workers", "2"][..] })
             .args(extra)
             .arg("pidapp")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let address = line.trim().rsplit(" on http://").next().unwrap().to_string();
-        Master { child, address }
+            .stderr(Stdio::null());
+        let (child, address) = support::spawn_and_wait(command);
+        Master { child, address: address.trim_start_matches("http://").to_string() }
     }
 
     /// One request on a fresh connection: (pid, version, multiprocess).
@@ -167,15 +165,12 @@ fn a_slow_request_is_logged_with_its_path() {
         "import time\ndef application(environ, start_response):\n    time.sleep(2.5)\n    start_response('200 OK', [])\n    return [b'late']\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsgi-server"))
+    let mut command = support::wsgi_server();
+    command
         .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--timeout", "1", "pidapp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address = line.trim().rsplit(" on http://").next().unwrap().to_string();
+        .stderr(Stdio::piped());
+    let (child, address) = support::spawn_and_wait(command);
+    let address = address.trim_start_matches("http://");
     let mut stream = TcpStream::connect(&address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     stream.write_all(b"GET /reports/monthly?year=2026 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
