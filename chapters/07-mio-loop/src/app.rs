@@ -30,7 +30,8 @@ pub fn has_body(head: &RequestHead) -> bool {
         || header(head, "Content-Length").is_some_and(|v| v.trim() != "0")
 }
 
-fn text(status: u16, body: &str) -> Response {
+/// A plain-text response.
+pub fn text(status: u16, body: &str) -> Response {
     Response {
         status,
         headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],

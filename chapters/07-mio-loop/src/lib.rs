@@ -13,17 +13,28 @@
 //! - every other token is a connection, a [`conn::Connection`] state
 //!   machine (the exercise) that makes progress on each event and tells the
 //!   loop what to wait for next.
+//!
+//! The loop only needs three things from a connection, the [`Machine`]
+//! trait, so chapter 8 runs its own, bigger connection on this same loop.
+//!
+//! Request heads and responses are not new here: they are the reference
+//! solutions of chapters 3 and 4, used as libraries (see `Cargo.toml`).
 
 pub mod app;
-pub mod encode;
-pub mod head;
+
+/// Responses (`Content-Length` or chunked, `Connection`): chapter 4's
+/// solution, used from its crate.
+pub use ch04_responses::encode;
+/// Request heads (httparse, limits, latin-1 values): chapter 3's solution,
+/// used from its crate.
+pub use ch03_httparse::parse as head;
 
 #[cfg_attr(not(feature = "exercise"), path = "conn.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/conn.rs")]
 pub mod conn;
 
 use std::collections::HashMap;
-use std::io::{self, ErrorKind};
+use std::io::{self, ErrorKind, Read, Write};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
@@ -42,18 +53,53 @@ pub fn listen_addr() -> String {
 /// The listener's token; connections get 1, 2, 3, ...
 const SERVER: Token = Token(0);
 
+// ANCHOR: machine
+/// What the event loop needs from a connection: make progress on an event,
+/// say what to wait for next (`None`: closed), and describe itself for the
+/// trace. A new connection starts as `Default::default()`.
+pub trait Machine: Default {
+    fn on_ready<S: Read + Write>(&mut self, io: &mut S) -> io::Result<()>;
+    fn interest(&self) -> Option<Interest>;
+    fn describe(&self) -> String;
+}
+// ANCHOR_END: machine
+
+/// This chapter's connection, as the loop sees it. The methods are the
+/// inherent ones of `conn.rs`, so the exercise file needs no trait.
+impl Machine for Connection {
+    fn on_ready<S: Read + Write>(&mut self, io: &mut S) -> io::Result<()> {
+        Connection::on_ready(self, io)
+    }
+    fn interest(&self) -> Option<Interest> {
+        Connection::interest(self)
+    }
+    fn describe(&self) -> String {
+        format!("{} ({} served)", state_name(self), self.served)
+    }
+}
+
 /// A registered connection: its socket, its state machine, and the interest
 /// it is registered with (to skip needless `reregister` system calls).
-struct Client {
+struct Client<C> {
     stream: TcpStream,
-    conn: Connection,
+    conn: C,
     interest: Interest,
 }
 
-// ANCHOR: run
-/// Runs the event loop until `limit` connections have closed (or forever).
-/// With `trace`, prints every event and the state it leads to.
+/// Runs this chapter's server until `limit` connections have closed (or
+/// forever). With `trace`, prints every event and the state it leads to.
 pub fn run(
+    listener: std::net::TcpListener,
+    limit: Option<usize>,
+    trace: bool,
+) -> io::Result<usize> {
+    run_loop::<Connection>(listener, limit, trace)
+}
+
+// ANCHOR: run
+/// The event loop, for any connection state machine `C`: runs until
+/// `limit` connections have closed (or forever).
+pub fn run_loop<C: Machine>(
     listener: std::net::TcpListener,
     limit: Option<usize>,
     trace: bool,
@@ -65,7 +111,7 @@ pub fn run(
         .register(&mut listener, SERVER, Interest::READABLE)?;
 
     let mut events = Events::with_capacity(128);
-    let mut clients: HashMap<Token, Client> = HashMap::new();
+    let mut clients: HashMap<Token, Client<C>> = HashMap::new();
     let mut next_token = 1;
     let mut closed = 0;
 
@@ -97,7 +143,7 @@ pub fn run(
                         token,
                         Client {
                             stream,
-                            conn: Connection::default(),
+                            conn: C::default(),
                             interest: Interest::READABLE,
                         },
                     );
@@ -112,11 +158,10 @@ pub fn run(
             let result = client.conn.on_ready(&mut client.stream);
             if trace {
                 println!(
-                    "{token:?}: readable={} writable={} -> {} ({} served)",
+                    "{token:?}: readable={} writable={} -> {}",
                     event.is_readable(),
                     event.is_writable(),
-                    state_name(&client.conn),
-                    client.conn.served
+                    client.conn.describe()
                 );
             }
             match (result, client.conn.interest()) {

@@ -1,28 +1,16 @@
 //! The application side of this chapter's server: routes, keep-alive, and
 //! how each request's body is framed. Nothing here touches a socket.
+//!
+//! `header`, `wants_keep_alive` and `text` are chapter 7's, used from its
+//! crate; what is new is [`body_framing`].
 
 use crate::encode::{encode, Body, Response};
 use crate::head::{HeadError, RequestHead};
 
+pub use ch07_mio_loop::app::{header, text, wants_keep_alive};
+
 /// The largest request body we accept: `413 Content Too Large` beyond.
 pub const MAX_BODY: usize = 1024 * 1024;
-
-/// The value of the first header called `name`, compared without case.
-pub fn header<'a>(head: &'a RequestHead, name: &str) -> Option<&'a str> {
-    head.headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-/// HTTP/1.1 keeps alive unless `Connection: close`; HTTP/1.0 the reverse.
-pub fn wants_keep_alive(head: &RequestHead) -> bool {
-    let connection = header(head, "Connection").map(str::to_ascii_lowercase);
-    match head.version {
-        1 => connection.as_deref() != Some("close"),
-        _ => connection.as_deref() == Some("keep-alive"),
-    }
-}
 
 /// How the body of a request is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,15 +53,6 @@ pub fn body_framing(head: &RequestHead) -> Result<BodyFraming, Response> {
     }
 }
 // ANCHOR_END: body_framing
-
-/// A plain-text response.
-pub fn text(status: u16, body: &str) -> Response {
-    Response {
-        status,
-        headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
-        body: Body::Full(body.as_bytes().to_vec()),
-    }
-}
 
 /// The routes of this chapter.
 pub fn route(head: &RequestHead, body: &[u8]) -> Response {
