@@ -22,12 +22,12 @@
 
 pub mod app;
 
-/// Responses (`Content-Length` or chunked, `Connection`): chapter 4's
-/// solution, used from its crate.
-pub use ch04_responses::encode;
 /// Request heads (httparse, limits, latin-1 values): chapter 3's solution,
 /// used from its crate.
 pub use ch03_httparse::parse as head;
+/// Responses (`Content-Length` or chunked, `Connection`): chapter 4's
+/// solution, used from its crate.
+pub use ch04_responses::encode;
 
 #[cfg_attr(not(feature = "exercise"), path = "conn.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/conn.rs")]

@@ -15,9 +15,12 @@
 //! The exercise is [`call::call_app`]: call the application, collect its
 //! body, call `close()`, and turn exceptions into 500s.
 
-pub mod head;
 pub mod python;
 pub mod wsgi;
+
+/// Request heads (httparse, limits, latin-1 values): chapter 3's solution,
+/// used from its crate.
+pub use ch03_httparse::parse as head;
 
 #[cfg_attr(not(feature = "exercise"), path = "call.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/call.rs")]
@@ -30,7 +33,8 @@ use std::thread;
 
 use pyo3::prelude::*;
 
-use head::{parse_head, Parsed, RequestHead};
+use ch03_httparse::ReadError;
+use head::RequestHead;
 use wsgi::{encode, internal_error, minimal_environ, WsgiResponse};
 
 /// The port every chapter listens on unless `PORT` says otherwise.
@@ -42,23 +46,18 @@ pub fn listen_addr() -> String {
     format!("127.0.0.1:{port}")
 }
 
-/// Reads until a whole request head has arrived (chapter 3's `parse_head`).
+/// Reads a whole request head with chapter 3's `read_request_head`.
 /// `Ok(None)`: the client closed without sending one. A malformed head is
 /// an `InvalidData` error.
 pub fn read_head(stream: &mut impl Read) -> io::Result<Option<RequestHead>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        match parse_head(&buf) {
-            Ok(Parsed::Complete { head, .. }) => return Ok(Some(head)),
-            Ok(Parsed::Partial) => {}
-            Err(err) => return Err(io::Error::new(ErrorKind::InvalidData, format!("{err:?}"))),
+    // One request per connection: bytes after the head are not needed.
+    match ch03_httparse::read_request_head(stream, &mut Vec::new()) {
+        Ok(head) => Ok(Some(head)),
+        Err(ReadError::ClosedEarly { .. }) => Ok(None),
+        Err(ReadError::Head(err)) => {
+            Err(io::Error::new(ErrorKind::InvalidData, format!("{err:?}")))
         }
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        Err(ReadError::Io(err)) => Err(err),
     }
 }
 
@@ -94,11 +93,25 @@ pub fn handle_connection(stream: &mut TcpStream, app: &Py<PyAny>) -> io::Result<
 }
 // ANCHOR_END: handle_connection
 
-// ANCHOR: serve
-/// Accepts connections and serves each on its own thread, until `limit`
-/// connections were accepted (or forever). Waits for those threads before
-/// returning how many connections it accepted.
+/// What serves one connection: this chapter's [`handle_connection`], or a
+/// later chapter's, which reuses [`serve_with`].
+pub type Handler = fn(&mut TcpStream, &Py<PyAny>) -> io::Result<()>;
+
+/// Serves with this chapter's [`handle_connection`]; see [`serve_with`].
 pub fn serve(listener: TcpListener, app: Py<PyAny>, limit: Option<usize>) -> io::Result<usize> {
+    serve_with(listener, app, limit, handle_connection)
+}
+
+// ANCHOR: serve
+/// Accepts connections and serves each on its own thread with `handle`,
+/// until `limit` connections were accepted (or forever). Waits for those
+/// threads before returning how many connections it accepted.
+pub fn serve_with(
+    listener: TcpListener,
+    app: Py<PyAny>,
+    limit: Option<usize>,
+    handle: Handler,
+) -> io::Result<usize> {
     // `Py<PyAny>` may be shared between threads; each attaches to use it.
     let app = Arc::new(app);
     let mut threads = Vec::new();
@@ -109,7 +122,7 @@ pub fn serve(listener: TcpListener, app: Py<PyAny>, limit: Option<usize>) -> io:
         let app = Arc::clone(&app);
         threads.retain(|t: &thread::JoinHandle<()>| !t.is_finished());
         threads.push(thread::spawn(move || {
-            if let Err(err) = handle_connection(&mut stream, &app) {
+            if let Err(err) = handle(&mut stream, &app) {
                 eprintln!("connection failed: {err}");
             }
         }));

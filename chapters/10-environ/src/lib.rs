@@ -9,12 +9,16 @@
 //! The server is chapter 9's, now reading request bodies (with
 //! `Content-Length`) so that `wsgi.input` has something in it. Run it with
 //! `environ_dump:application` to see the dictionary of each request.
+//!
+//! Everything else comes from chapter 9's crate, its reference solution
+//! used as a library (see `Cargo.toml`): the interpreter ([`python`]),
+//! calling the app ([`call`]), the response side ([`wsgi`]), the request
+//! heads ([`head`], chapter 3's), and the thread-per-connection server.
 
-pub mod call;
-pub mod head;
-pub mod python;
 pub mod request;
-pub mod wsgi;
+
+pub use ch09_embed_python::{call, head, python, wsgi};
+pub use ch09_embed_python::{listen_addr, DEFAULT_PORT};
 
 #[cfg_attr(not(feature = "exercise"), path = "environ.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/environ.rs")]
@@ -22,22 +26,11 @@ pub mod environ;
 
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::thread;
 
 use pyo3::prelude::*;
 
 use request::{read_request, ReadError};
 use wsgi::{encode, internal_error, WsgiResponse};
-
-/// The port every chapter listens on unless `PORT` says otherwise.
-pub const DEFAULT_PORT: u16 = 7878;
-
-/// `127.0.0.1:7878`, or `127.0.0.1:$PORT` when `PORT` is set.
-pub fn listen_addr() -> String {
-    let port = std::env::var("PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
-    format!("127.0.0.1:{port}")
-}
 
 // ANCHOR: handle_connection
 /// One request, one response, then the connection closes.
@@ -70,25 +63,9 @@ pub fn handle_connection(stream: &mut TcpStream, app: &Py<PyAny>) -> io::Result<
 }
 // ANCHOR_END: handle_connection
 
-/// Chapter 9's server: a thread per connection, until `limit` connections
-/// were accepted (or forever). Returns how many it accepted.
+/// Chapter 9's server, a thread per connection, with this chapter's
+/// [`handle_connection`]: until `limit` connections were accepted (or
+/// forever). Returns how many it accepted.
 pub fn serve(listener: TcpListener, app: Py<PyAny>, limit: Option<usize>) -> io::Result<usize> {
-    let app = Arc::new(app);
-    let mut threads = Vec::new();
-    let mut accepted = 0;
-    while limit.is_none_or(|limit| accepted < limit) {
-        let (mut stream, _) = listener.accept()?;
-        accepted += 1;
-        let app = Arc::clone(&app);
-        threads.retain(|t: &thread::JoinHandle<()>| !t.is_finished());
-        threads.push(thread::spawn(move || {
-            if let Err(err) = handle_connection(&mut stream, &app) {
-                eprintln!("connection failed: {err}");
-            }
-        }));
-    }
-    for thread in threads {
-        thread.join().expect("a connection thread panicked");
-    }
-    Ok(accepted)
+    ch09_embed_python::serve_with(listener, app, limit, handle_connection)
 }
