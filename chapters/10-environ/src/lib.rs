@@ -18,7 +18,7 @@
 pub mod request;
 
 pub use ch09_embed_python::{call, head, python, wsgi};
-pub use ch09_embed_python::{listen_addr, DEFAULT_PORT};
+pub use ch09_embed_python::{listen_addr, serve_with, Handler, DEFAULT_PORT};
 
 #[cfg_attr(not(feature = "exercise"), path = "environ.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/environ.rs")]

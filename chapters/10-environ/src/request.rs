@@ -45,6 +45,32 @@ pub enum ReadError {
     Io(io::Error),
 }
 
+/// How many body bytes follow `head`: its `Content-Length`, or a refusal
+/// (a status line and why). Chapter 12 reads bodies with it too.
+pub fn body_length(head: &RequestHead) -> Result<usize, (&'static str, String)> {
+    let header = |name: &str| {
+        head.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    };
+    if header("Transfer-Encoding").is_some() {
+        let why = "send a Content-Length (chunked uploads are chapter 8's)";
+        return Err(("411 Length Required", why.into()));
+    }
+    match header("Content-Length") {
+        None => Ok(0),
+        // Digits only: `parse` alone would also take "+5".
+        Some(value) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+            match value.parse::<usize>() {
+                Ok(n) if n <= MAX_BODY => Ok(n),
+                _ => Err(("413 Content Too Large", "body too large".into())),
+            }
+        }
+        Some(_) => Err(("400 Bad Request", "bad Content-Length".into())),
+    }
+}
+
 /// Reads one request from `stream`: the head, then `Content-Length` bytes.
 pub fn read_request(
     stream: &mut impl Read,
@@ -71,30 +97,8 @@ pub fn read_request(
         peer,
         local,
     };
-    if request.header("Transfer-Encoding").is_some() {
-        let why = "send a Content-Length (chunked uploads are chapter 8's)".to_string();
-        return Err(ReadError::Refused("411 Length Required", why));
-    }
-    let length = match request.header("Content-Length").map(str::trim) {
-        None => 0,
-        Some(value) if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
-            match value.parse::<usize>() {
-                Ok(n) if n <= MAX_BODY => n,
-                _ => {
-                    return Err(ReadError::Refused(
-                        "413 Content Too Large",
-                        "body too large".into(),
-                    ))
-                }
-            }
-        }
-        Some(_) => {
-            return Err(ReadError::Refused(
-                "400 Bad Request",
-                "bad Content-Length".into(),
-            ))
-        }
-    };
+    let length =
+        body_length(&request.head).map_err(|(status, why)| ReadError::Refused(status, why))?;
     while request.body.len() < length {
         match stream.read(&mut chunk) {
             Ok(0) => return Err(ReadError::Closed),

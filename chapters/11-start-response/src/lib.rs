@@ -16,13 +16,17 @@
 //! body, calls `close()`, and turns failures into a 500 or a cut
 //! connection. The tests run applications wrapped in the standard
 //! library's `wsgiref.validate.validator`, which checks both sides.
+//!
+//! The rest is chapter 10's crate, its reference solution used as a library
+//! (see `Cargo.toml`): reading a request ([`request`]), the environ
+//! ([`environ`]), the interpreter ([`python`], chapter 9's), request heads
+//! ([`head`], chapter 3's) and the thread-per-connection server.
 
-pub mod environ;
 pub mod gateway;
-pub mod head;
-pub mod python;
-pub mod request;
 pub mod response;
+
+pub use ch10_environ::{environ, head, python, request};
+pub use ch10_environ::{listen_addr, DEFAULT_PORT};
 
 #[cfg_attr(not(feature = "exercise"), path = "start_response.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/start_response.rs")]
@@ -30,23 +34,12 @@ pub mod start_response;
 
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::thread;
 
 use pyo3::prelude::*;
 
 use gateway::Outcome;
 use request::{read_request, ReadError};
 use response::{lock, ResponseState};
-
-/// The port every chapter listens on unless `PORT` says otherwise.
-pub const DEFAULT_PORT: u16 = 7878;
-
-/// `127.0.0.1:7878`, or `127.0.0.1:$PORT` when `PORT` is set.
-pub fn listen_addr() -> String {
-    let port = std::env::var("PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
-    format!("127.0.0.1:{port}")
-}
 
 // ANCHOR: handle_connection
 /// One request, one streamed response, then the connection closes.
@@ -89,25 +82,9 @@ pub fn handle_connection(stream: &mut TcpStream, app: &Py<PyAny>) -> io::Result<
 }
 // ANCHOR_END: handle_connection
 
-/// Chapter 9's server: a thread per connection, until `limit` connections
-/// were accepted (or forever). Returns how many it accepted.
+/// Chapter 9's server, a thread per connection, with this chapter's
+/// [`handle_connection`]: until `limit` connections were accepted (or
+/// forever). Returns how many it accepted.
 pub fn serve(listener: TcpListener, app: Py<PyAny>, limit: Option<usize>) -> io::Result<usize> {
-    let app = Arc::new(app);
-    let mut threads = Vec::new();
-    let mut accepted = 0;
-    while limit.is_none_or(|limit| accepted < limit) {
-        let (mut stream, _) = listener.accept()?;
-        accepted += 1;
-        let app = Arc::clone(&app);
-        threads.retain(|t: &thread::JoinHandle<()>| !t.is_finished());
-        threads.push(thread::spawn(move || {
-            if let Err(err) = handle_connection(&mut stream, &app) {
-                eprintln!("connection failed: {err}");
-            }
-        }));
-    }
-    for thread in threads {
-        thread.join().expect("a connection thread panicked");
-    }
-    Ok(accepted)
+    ch10_environ::serve_with(listener, app, limit, handle_connection)
 }

@@ -16,15 +16,18 @@
 //! comes back over another, and the worker wakes the loop with a
 //! [`mio::Waker`], a registered "event source" that other threads can
 //! trigger. The exercise is the worker's side, [`worker::worker_loop`].
+//!
+//! What the workers run is chapter 11's crate, its reference solution used
+//! as a library (see `Cargo.toml`): the environ ([`environ`], chapter 10's),
+//! the streaming gateway ([`gateway`], [`response`], [`start_response`]),
+//! the interpreter ([`python`], chapter 9's) and request heads ([`head`],
+//! chapter 3's). The keep-alive rule is chapter 7's.
 
 pub mod conn;
-pub mod environ;
-pub mod gateway;
-pub mod head;
-pub mod python;
 pub mod request;
-pub mod response;
-pub mod start_response;
+
+pub use ch11_start_response::{environ, gateway, head, python, response, start_response};
+pub use ch11_start_response::{listen_addr, DEFAULT_PORT};
 
 #[cfg_attr(not(feature = "exercise"), path = "worker.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/worker.rs")]
@@ -42,15 +45,6 @@ use pyo3::prelude::*;
 
 use conn::Connection;
 use worker::{worker_loop, Finished, Job};
-
-/// The port every chapter listens on unless `PORT` says otherwise.
-pub const DEFAULT_PORT: u16 = 7878;
-
-/// `127.0.0.1:7878`, or `127.0.0.1:$PORT` when `PORT` is set.
-pub fn listen_addr() -> String {
-    let port = std::env::var("PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
-    format!("127.0.0.1:{port}")
-}
 
 /// The listener's token.
 const SERVER: Token = Token(0);
