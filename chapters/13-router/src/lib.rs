@@ -16,24 +16,24 @@
 //!
 //! The router is written in Rust and runs as a WSGI application
 //! ([`app::RoutedApp`]) around the Python endpoints of
-//! `python-examples/routed_app.py`, on chapter 12's server ([`server`]): a
+//! `python-examples/routed_app.py`, on chapter 12's server ([`run`]): a
 //! mio event loop owns the sockets, worker threads run Python.
+//!
+//! The server is not copied here: this crate depends on chapter 12's crate,
+//! its reference solution used as a library (see `Cargo.toml`), and
+//! re-exports its modules under their usual names. Nothing in the server
+//! knows about routes: the router is a WSGI application like any other, so
+//! any WSGI server could run it.
 
 pub mod app;
-pub mod conn;
-pub mod environ;
-pub mod gateway;
-pub mod head;
-pub mod python;
-pub mod request;
-pub mod response;
 pub mod routes;
-pub mod server;
-pub mod start_response;
-pub mod worker;
+
+/// Chapter 12's server and everything it carries (chapters 3 and 7 to 11).
+pub use ch12_mio_meets_python::{
+    conn, environ, gateway, head, python, request, response, start_response, worker,
+};
+pub use ch12_mio_meets_python::{listen_addr, run, DEFAULT_PORT};
 
 #[cfg_attr(not(feature = "exercise"), path = "matcher.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/matcher.rs")]
 pub mod matcher;
-
-pub use server::{listen_addr, run};

@@ -10,26 +10,24 @@
 //! the applications it mounts are the Python ones of `python-examples/`,
 //! among them the source notes' own `Dispatcher` (`dispatcher.py`), which
 //! then shifts the path a second time. It all runs on chapter 12's server
-//! ([`server`]): a mio event loop owns the sockets, worker threads run
-//! Python.
+//! ([`run`]): a mio event loop owns the sockets, worker threads run Python.
+//!
+//! The server is not copied here: this crate depends on chapter 12's crate,
+//! its reference solution used as a library (see `Cargo.toml`), and
+//! re-exports its modules under their usual names. Nothing in the server
+//! knows about mounts: the dispatcher is a WSGI application like any other.
 
-pub mod conn;
 pub mod dispatcher;
-pub mod environ;
-pub mod gateway;
-pub mod head;
-pub mod python;
-pub mod request;
-pub mod response;
-pub mod server;
-pub mod start_response;
-pub mod worker;
+
+/// Chapter 12's server and everything it carries (chapters 3 and 7 to 11).
+pub use ch12_mio_meets_python::{
+    conn, environ, gateway, head, python, request, response, start_response, worker,
+};
+pub use ch12_mio_meets_python::{listen_addr, run, DEFAULT_PORT};
 
 #[cfg_attr(not(feature = "exercise"), path = "mount.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/mount.rs")]
 pub mod mount;
-
-pub use server::{listen_addr, run};
 
 /// What `cargo run -p ch14-dispatcher` mounts when given no arguments.
 pub const DEFAULT_MOUNTS: &[(&str, &str)] = &[
