@@ -157,6 +157,13 @@ impl EnvironBuilder {
             environ.set_item(key, latin1(py, &value))?;
         }
         // ANCHOR_END: headers
+        // CONTENT_LENGTH is the number the framing settled on, never the
+        // header's text: `Content-Length: 5, 5` (or the field twice) frames
+        // 5 bytes, but the merged "5, 5" made `int(environ["CONTENT_LENGTH"])`
+        // fail in every framework. (Found by the fuzzer, server/fuzz.)
+        if !dechunked && head.header("content-length").is_some() {
+            environ.set_item("CONTENT_LENGTH", body.len().to_string())?;
+        }
         environ.set_item("wsgi.input", Bound::new(py, InputStream::new(body))?)?;
         Ok(environ)
     }
