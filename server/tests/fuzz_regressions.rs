@@ -68,3 +68,15 @@ fn content_length_in_the_environ_is_a_number_when_the_header_repeats_it() {
     let environ = environ_of(b"GET / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 0, 0\r\n\r\n");
     assert_eq!(environ.get("CONTENT_LENGTH").map(String::as_str), Some("0"));
 }
+
+/// environ target: `Host: :` and `Host: :80` are valid Host values (an empty
+/// reg-name), and gave an empty SERVER_NAME, which PEP 3333 forbids.
+#[test]
+fn server_name_is_never_empty() {
+    for host in [&b":"[..], b":80", b": "] {
+        let raw = [&b"GET / HTTP/1.1\r\nHost: "[..], host, b"\r\n\r\n"].concat();
+        let environ = environ_of(&raw);
+        assert_eq!(environ["SERVER_NAME"], "127.0.0.1", "Host {:?}", String::from_utf8_lossy(host));
+        assert_eq!(environ["SERVER_PORT"], "8000");
+    }
+}

@@ -242,7 +242,11 @@ fn server_name_and_port(host: Option<&[u8]>, local: &ListenAddr) -> (String, Str
                 None => (host.clone(), None),
             }
         };
-        return (name, port.filter(|p| !p.is_empty()).unwrap_or(default_port));
+        // `Host: :8000` has an empty (valid) host; PEP 3333 says SERVER_NAME
+        // is never empty, so such a Host counts as none. (Found by the fuzzer.)
+        if !name.is_empty() {
+            return (name, port.filter(|p| !p.is_empty()).unwrap_or(default_port));
+        }
     }
     match local {
         ListenAddr::Tcp(addr) => (addr.ip().to_string(), default_port),
@@ -276,5 +280,6 @@ mod tests {
         assert_eq!(server_name_and_port(Some(b"[::1]:81"), &local), ("[::1]".into(), "81".into()));
         assert_eq!(server_name_and_port(Some(b"example.com"), &local), ("example.com".into(), "9000".into()));
         assert_eq!(server_name_and_port(None, &local), ("127.0.0.1".into(), "9000".into()));
+        assert_eq!(server_name_and_port(Some(b":8080"), &local), ("127.0.0.1".into(), "9000".into()));
     }
 }
