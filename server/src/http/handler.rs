@@ -31,6 +31,20 @@ pub trait Handler: Send + Sync + 'static {
     /// the engine's safety net: a `500` if nothing was sent yet, otherwise the connection is
     /// closed so the client can tell the body is incomplete.
     fn handle(&self, request: Request, response: Responder);
+
+    /// Runs a worker thread's whole life (`run` returns when the pool shuts
+    /// down). A handler that needs per-thread set-up wraps it here: the WSGI
+    /// gateway gives each thread one Python thread state for its lifetime,
+    /// instead of creating and destroying one per request.
+    fn run_worker(&self, run: &mut dyn FnMut()) {
+        run()
+    }
+
+    /// Runs a batch of [`handle`](Self::handle) calls that come back to back.
+    /// The WSGI gateway takes the GIL once for the batch, not once per request.
+    fn run_batch(&self, run: &mut dyn FnMut()) {
+        run()
+    }
 }
 
 /// A response head: status, reason phrase and the handler's own headers.

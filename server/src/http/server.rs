@@ -172,6 +172,7 @@ impl Server {
             local_addrs,
             next_beat: (self.config.heartbeat.is_some() || self.config.slow_request.is_some())
                 .then(Instant::now),
+            pool_check: None,
         };
         let dispatched = std::cell::Cell::new(0u64);
         let mut events = Events::with_capacity(1024);
@@ -224,6 +225,8 @@ impl Server {
             }
 
             state.expire_timers(&mut self.listeners, &self.poll, &ctx);
+            // Jobs waiting while every awake worker is blocked: wake another.
+            state.pool_check = pool.unstall(ctx.now).map(|after| ctx.now + after);
 
             // Once a second: tell a master we are alive, report slow requests.
             if state.next_beat.is_some_and(|at| at <= ctx.now) {
@@ -312,6 +315,8 @@ struct LoopState {
     local_addrs: Vec<ListenAddr>,
     /// When the once-a-second chores (heartbeat, slow requests) are next due.
     next_beat: Option<Instant>,
+    /// When to check again for jobs stuck behind blocked workers.
+    pool_check: Option<Instant>,
 }
 
 impl LoopState {
@@ -321,6 +326,7 @@ impl LoopState {
             self.accept_paused_until,
             self.stop_deadline,
             self.next_beat,
+            self.pool_check,
         ]
         .into_iter()
         .flatten()

@@ -12,12 +12,13 @@
 //! Speed: the keys and values that never change live in a base dictionary
 //! built once; each request starts from a copy of it.
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::http::request::BodyFraming;
 use crate::http::request::latin1_text;
-use crate::http::{ListenAddr, PeerAddr, RequestBody, RequestHead};
+use crate::http::{Header, ListenAddr, PeerAddr, RequestBody, RequestHead, Version};
 
 use super::errors::ErrorStream;
 use super::proxy::{read_forwarded, Forwarded, TrustedProxies};
@@ -40,7 +41,23 @@ pub struct EnvironBuilder {
     base: Py<PyDict>,
     script_name: Vec<u8>,
     trusted_proxies: TrustedProxies,
+    /// Keys for the headers most requests carry, made once: `Host` becomes
+    /// `HTTP_HOST` without building (and hashing) a new string per request.
+    common_headers: Vec<(&'static str, Py<PyString>)>,
+    /// The methods almost every request uses, as ready-made values.
+    common_methods: Vec<(&'static str, Py<PyString>)>,
 }
+
+/// Request headers common enough that their environ keys are made in advance.
+const COMMON_HEADERS: [&str; 24] = [
+    "host", "user-agent", "accept", "accept-encoding", "accept-language", "connection",
+    "content-type", "content-length", "cookie", "referer", "cache-control", "pragma",
+    "origin", "authorization", "if-none-match", "if-modified-since", "upgrade-insecure-requests",
+    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "x-request-id",
+    "forwarded", "dnt",
+];
+
+const COMMON_METHODS: [&str; 7] = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"];
 
 impl EnvironBuilder {
     // ANCHOR: base
@@ -58,10 +75,13 @@ impl EnvironBuilder {
         base.set_item("wsgi.file_wrapper", py.get_type::<FileWrapper>())?;
         base.set_item("SCRIPT_NAME", &settings.script_name)?;
         base.set_item("SERVER_SOFTWARE", concat!("wsgi-server/", env!("CARGO_PKG_VERSION")))?;
+        let interned = |text: &str| PyString::intern(py, text).unbind();
         Ok(EnvironBuilder {
             base: base.unbind(),
             script_name: settings.script_name.trim_end_matches('/').as_bytes().to_vec(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            common_headers: COMMON_HEADERS.iter().map(|name| (*name, interned(&cgi_name(name)))).collect(),
+            common_methods: COMMON_METHODS.iter().map(|method| (*method, interned(method))).collect(),
         })
     }
     // ANCHOR_END: base
@@ -77,15 +97,21 @@ impl EnvironBuilder {
         local: &ListenAddr,
     ) -> PyResult<Bound<'py, PyDict>> {
         let environ = self.base.bind(py).copy()?;
-        environ.set_item("REQUEST_METHOD", &head.method)?;
+        // Constant keys are interned once (`intern!`): no new string, and the
+        // dict reuses the hash cached in it, for every key of every request.
+        environ.set_item(intern!(py, "REQUEST_METHOD"), self.method_value(py, &head.method))?;
         let path = percent_decode(&head.path);
-        environ.set_item("PATH_INFO", latin1(py, strip_root_path(&path, &self.script_name)))?;
-        environ.set_item("QUERY_STRING", latin1(py, head.query.as_deref().unwrap_or_default()))?;
-        environ.set_item("SERVER_PROTOCOL", head.version.as_str())?;
+        environ.set_item(intern!(py, "PATH_INFO"), latin1(py, strip_root_path(&path, &self.script_name))?)?;
+        environ.set_item(intern!(py, "QUERY_STRING"), latin1(py, head.query.as_deref().unwrap_or_default())?)?;
+        let protocol = match head.version {
+            Version::Http10 => intern!(py, "HTTP/1.0"),
+            Version::Http11 => intern!(py, "HTTP/1.1"),
+        };
+        environ.set_item(intern!(py, "SERVER_PROTOCOL"), protocol)?;
 
         let (server_name, server_port) = server_name_and_port(head.header("host"), local);
-        environ.set_item("SERVER_NAME", server_name)?;
-        environ.set_item("SERVER_PORT", server_port)?;
+        environ.set_item(intern!(py, "SERVER_NAME"), server_name)?;
+        environ.set_item(intern!(py, "SERVER_PORT"), server_port)?;
         // Only a trusted proxy may say who the client is and which scheme it
         // used. A Unix socket peer is a process on this machine allowed by
         // the socket file's permissions: the proxy, by construction.
@@ -105,15 +131,15 @@ impl EnvironBuilder {
             Forwarded::default()
         };
         if let Some(scheme) = &forwarded.scheme {
-            environ.set_item("wsgi.url_scheme", scheme)?;
+            environ.set_item(intern!(py, "wsgi.url_scheme"), scheme)?;
         }
         match (forwarded.client, peer) {
-            (Some(client), _) => environ.set_item("REMOTE_ADDR", client)?,
+            (Some(client), _) => environ.set_item(intern!(py, "REMOTE_ADDR"), client)?,
             (None, PeerAddr::Tcp(addr)) => {
-                environ.set_item("REMOTE_ADDR", addr.ip().to_string())?;
-                environ.set_item("REMOTE_PORT", addr.port().to_string())?;
+                environ.set_item(intern!(py, "REMOTE_ADDR"), addr.ip().to_string())?;
+                environ.set_item(intern!(py, "REMOTE_PORT"), addr.port().to_string())?;
             }
-            (None, PeerAddr::Unix) => environ.set_item("REMOTE_ADDR", "")?,
+            (None, PeerAddr::Unix) => environ.set_item(intern!(py, "REMOTE_ADDR"), "")?,
         }
 
         // ANCHOR: dechunked
@@ -127,14 +153,12 @@ impl EnvironBuilder {
         // Bottle tried to de-chunk the already decoded body (400).
         let dechunked = head.framing == BodyFraming::Chunked;
         if dechunked {
-            environ.set_item("CONTENT_LENGTH", body.len().to_string())?;
+            environ.set_item(intern!(py, "CONTENT_LENGTH"), body.len().to_string())?;
         }
         // ANCHOR_END: dechunked
 
         // ANCHOR: headers
-        // Merge repeated headers first, keeping the order of first appearance.
-        let mut merged: Vec<(String, Vec<u8>)> = Vec::with_capacity(head.headers.len());
-        for header in &head.headers {
+        for (index, header) in head.headers.iter().enumerate() {
             // `X_Auth` must not be able to pose as `X-Auth`: both would become
             // HTTP_X_AUTH, and a proxy that strips one lets the other through.
             if header.name.contains('_') {
@@ -143,18 +167,20 @@ impl EnvironBuilder {
             if dechunked && header.name.eq_ignore_ascii_case("transfer-encoding") {
                 continue;
             }
-            let key = cgi_name(&header.name);
-            match merged.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, value)) => {
-                    // Cookies are joined with "; " (RFC 6265); other lists with ", ".
-                    value.extend_from_slice(if key == "HTTP_COOKIE" { b"; " } else { b", " });
-                    value.extend_from_slice(&header.value);
-                }
-                None => merged.push((key, header.value.clone())),
+            let key = self.header_key(py, &header.name);
+            if environ.contains(&key)? {
+                continue; // a repeat of an earlier header, merged with it below
             }
-        }
-        for (key, value) in merged {
-            environ.set_item(key, latin1(py, &value))?;
+            let same_name = |h: &&Header| h.name.eq_ignore_ascii_case(&header.name);
+            if !head.headers[index + 1..].iter().any(|h| same_name(&h)) {
+                environ.set_item(key, latin1(py, &header.value)?)?;
+                continue;
+            }
+            // Repeated: join every value, in order. Cookies are joined with
+            // "; " (RFC 6265); other lists with ", " (RFC 9110, 5.3).
+            let separator: &[u8] = if header.name.eq_ignore_ascii_case("cookie") { b"; " } else { b", " };
+            let values: Vec<&[u8]> = head.headers.iter().filter(same_name).map(|h| &h.value[..]).collect();
+            environ.set_item(key, latin1(py, &values.join(separator))?)?;
         }
         // ANCHOR_END: headers
         // CONTENT_LENGTH is the number the framing settled on, never the
@@ -166,6 +192,27 @@ impl EnvironBuilder {
         }
         environ.set_item("wsgi.input", Bound::new(py, InputStream::new(body))?)?;
         Ok(environ)
+    }
+}
+
+impl EnvironBuilder {
+    /// `User-Agent` gives `HTTP_USER_AGENT`: the ready-made key for common
+    /// headers (a length check rules out most entries at once), else a new one.
+    fn header_key<'py>(&self, py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+        let common = self.common_headers.iter().find(|(common, _)| {
+            common.len() == name.len() && common.eq_ignore_ascii_case(name)
+        });
+        match common {
+            Some((_, key)) => key.bind(py).clone(),
+            None => PyString::new(py, &cgi_name(name)),
+        }
+    }
+
+    fn method_value<'py>(&self, py: Python<'py>, method: &str) -> Bound<'py, PyString> {
+        match self.common_methods.iter().find(|(common, _)| *common == method) {
+            Some((_, value)) => value.bind(py).clone(),
+            None => PyString::new(py, method),
+        }
     }
 }
 
@@ -194,12 +241,16 @@ fn cgi_name(name: &str) -> String {
 }
 
 /// Bytes to a Python `str`, one code point per byte (latin-1).
-pub fn latin1<'py>(py: Python<'py>, bytes: &[u8]) -> Bound<'py, PyString> {
-    if bytes.is_ascii() {
-        // ASCII is the common case and is already valid UTF-8.
-        return PyString::new(py, std::str::from_utf8(bytes).unwrap_or_default());
+pub fn latin1<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyString>> {
+    // CPython's own latin-1 decoder: one pass, no intermediate Rust String.
+    // It cannot fail (every byte is a code point) except out of memory.
+    let len = bytes.len() as pyo3::ffi::Py_ssize_t;
+    // SAFETY: the pointer and length describe `bytes`; the decoder returns a
+    // new reference to a str, or NULL with an exception set.
+    unsafe {
+        let text = pyo3::ffi::PyUnicode_DecodeLatin1(bytes.as_ptr().cast(), len, std::ptr::null());
+        Ok(Bound::from_owned_ptr_or_err(py, text)?.cast_into_unchecked())
     }
-    PyString::new(py, &latin1_text(bytes))
 }
 
 /// Decodes `%XX` escapes once. Invalid escapes stay as they are; `+` is not
