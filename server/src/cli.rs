@@ -269,7 +269,7 @@ fn serve(
 ) -> i32 {
     // Built-in `wsgi_framework` (framework/), so apps can import it with no pip install.
     pyo3::append_to_inittab!(wsgi_framework);
-    Python::initialize();
+    interpreter::initialize();
     let argv: Vec<String> = std::env::args().collect();
     let handler = Python::attach(|py| -> Result<WsgiHandler, String> {
         let describe = |error: PyErr| interpreter::format_exception(py, &error);
