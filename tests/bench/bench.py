@@ -1,4 +1,4 @@
-"""Runs every server on every scenario with wrk and prints one Markdown table.
+"""Runs every server on every scenario with wrk and prints Markdown tables.
 
 Called by run.sh (which installs the tools first); see run.sh for the options.
 Every server is started in its own session and stopped by the pid we got for it
@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import statistics
@@ -20,9 +21,12 @@ import threading
 import time
 import http.client
 
+import apps  # the apps under test (here: HELLO, the answer the probe expects)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-VENV_BIN = os.path.join(HERE, ".venv", "bin")
+VENV = os.path.join(HERE, ".venv")
+VENV_BIN = os.path.join(VENV, "bin")
 OURS = os.path.join(ROOT, "target", "release", "wsgi-server")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -63,10 +67,60 @@ SCENARIOS = {
     "slow": ("apps:slow", [], {}, "app blocks 10 ms: concurrency of blocking apps"),
     "big": ("apps:big", [], {}, "1 MiB streamed in 64 KiB chunks"),
     "upload": ("apps:upload", [], {"BENCH_BODY_BYTES": "65536"}, "64 KiB POST read from wsgi.input"),
+    "c1000": ("apps:hello", [], {},
+              "1000 keep-alive connections, plus a fresh connection every 250 ms (the probe)"),
 }
+CONNECTIONS = {"c1000": 1000}  # wrk -c: 64 unless named here
+PROBED = {"c1000"}  # scenarios that run the Probe while wrk runs
+
+# ----------------------------------------------------------------- idle memory
+# Each server with ONE worker process (its other settings as above), for the
+# "Idle memory" table: started, one request, 1 s of rest, then the RSS of all its
+# processes. Ours twice: as a single process (no --workers), and as a master
+# with one worker (--workers 1), so that the master's cost shows.
+IDLE = [
+    ("wsgi-server", lambda port: [OURS, "apps:hello", "--bind", f"127.0.0.1:{port}"]),
+    ("wsgi-server", lambda port: [OURS, "apps:hello", "--bind", f"127.0.0.1:{port}",
+                                  "--workers", "1"]),
+    ("gunicorn", lambda port: [os.path.join(VENV_BIN, "gunicorn"), "-w", "1", "--threads", "4",
+                               "-k", "gthread", "-b", f"127.0.0.1:{port}", "apps:hello"]),
+    ("waitress", lambda port: SERVERS["waitress"][1]("apps:hello", port)),
+    ("granian", lambda port: [os.path.join(VENV_BIN, "granian"), "--interface", "wsgi",
+                              "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                              "--blocking-threads", "16", "apps:hello"]),
+    ("bjoern", lambda port: SERVERS["bjoern"][1]("apps:hello", port)),
+    ("pyruvate", lambda port: SERVERS["pyruvate"][1]("apps:hello", port)),
+]
 
 # ------------------------------------------------------------- process control
 STARTED = []  # Popen objects of every server we started
+
+
+def server_env(server):
+    """The peers run from the bench venv; ours is run the way a user of that venv
+    would run it: with VIRTUAL_ENV set and the venv's bin first on PATH."""
+    if server != "wsgi-server":
+        return None
+    return dict(os.environ, VIRTUAL_ENV=VENV, PATH=VENV_BIN + os.pathsep + os.environ["PATH"])
+
+
+def start(server, argv, log):
+    """Starts a server in its own session (so its pid is also its process group's)."""
+    proc = subprocess.Popen(argv, cwd=HERE, env=server_env(server), stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    STARTED.append(proc)
+    return proc
+
+
+def raise_fd_limit():
+    """c1000 needs over 1000 descriptors in wrk and in the server: lift the soft
+    limit to the hard one (at most 65536); children inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def stop(proc):
@@ -179,7 +233,8 @@ def wait_ready(port, proc, timeout=30):
 def run_wrk(port, scenario, seconds):
     _app, extra, env_extra, _ = SCENARIOS[scenario]
     env = dict(os.environ, **env_extra)
-    cmd = ["wrk", "-t2", "-c64", f"-d{seconds}s", "-s", os.path.join(HERE, "wrk.lua"),
+    connections = CONNECTIONS.get(scenario, 64)
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", os.path.join(HERE, "wrk.lua"),
            *extra, f"http://127.0.0.1:{port}/"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
     for line in out.stdout.splitlines():
@@ -188,15 +243,54 @@ def run_wrk(port, scenario, seconds):
     raise RuntimeError(f"wrk printed no result: {out.stdout[-500:]} {out.stderr[-500:]}")
 
 
+class Probe(threading.Thread):
+    """While wrk runs: every 250 ms, a fresh TCP connection sends one GET, timed from
+    connect() to the last byte of the response. A server that keeps wrk's 1000
+    keep-alive connections busy but starves new ones shows here, where wrk sees no
+    error. A probe with no full answer within 2 s is a failure."""
+    INTERVAL, TIMEOUT = 0.25, 2.0
+    REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+    def __init__(self, port, seconds):
+        super().__init__(daemon=True)
+        self.port, self.seconds = port, seconds
+        self.times_ms, self.failures = [], 0
+
+    def run(self):
+        t0 = time.monotonic()
+        tick = t0 + self.INTERVAL  # first probe once wrk has opened its connections
+        while tick < t0 + self.seconds - self.INTERVAL:  # last one well before wrk ends
+            time.sleep(max(0.0, tick - time.monotonic()))
+            start = time.monotonic()
+            try:
+                self.get()
+                self.times_ms.append((time.monotonic() - start) * 1000)
+            except (OSError, ValueError):
+                self.failures += 1
+            tick += self.INTERVAL
+            while tick < time.monotonic():  # a slow probe skips the ticks it missed
+                tick += self.INTERVAL
+
+    def get(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=self.TIMEOUT) as s:
+            s.sendall(self.REQUEST)
+            data = b""
+            while not data.endswith(b"\r\n\r\n" + apps.HELLO):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        if not data.startswith(b"HTTP/1.1 200 ") or not data.endswith(apps.HELLO):
+            raise ValueError(f"bad answer {data[:40]!r}")
+
+
 def bench_one(server, scenario, args, logdir):
     """Starts `server` on the scenario's app, warms it up, runs wrk `repeats` times."""
     _settings, argv, _mod = SERVERS[server]
     app = SCENARIOS[scenario][0]
     port = free_port()
     log = open(os.path.join(logdir, f"{server}-{scenario}.log"), "w")
-    proc = subprocess.Popen(argv(app, port), cwd=HERE, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    STARTED.append(proc)
+    proc = start(server, argv(app, port), log)
     try:
         if not wait_ready(port, proc):
             log.flush()
@@ -206,11 +300,18 @@ def bench_one(server, scenario, args, logdir):
         run_wrk(port, scenario, 1)  # warm-up, not counted
         sampler = RssSampler(proc.pid)
         sampler.start()
-        runs = []
+        runs, probe_ms, probe_failures = [], [], 0
         for _ in range(args.repeats):
+            probe = Probe(port, args.duration) if scenario in PROBED else None
             before = cpu_ticks(proc.pid)
+            if probe:
+                probe.start()
             r = run_wrk(port, scenario, args.duration)
             after = cpu_ticks(proc.pid)
+            if probe:
+                probe.join()
+                probe_ms += probe.times_ms
+                probe_failures += probe.failures
             reqs = max(r["requests"], 1)
             runs.append({
                 "rps": r["requests"] / (r["duration_us"] / 1e6),
@@ -225,6 +326,10 @@ def bench_one(server, scenario, args, logdir):
         res["errors"] = sum(x["errors"] for x in runs)
         res["rss_mb"] = sampler.peak / 1024
         res["runs"] = runs
+        if scenario in PROBED:
+            res["probe"] = {"count": len(probe_ms) + probe_failures, "failures": probe_failures,
+                            "median_ms": statistics.median(probe_ms) if probe_ms else None,
+                            "max_ms": max(probe_ms) if probe_ms else None}
         if not alive:
             res["note"] = "server died during the run"
         return res, ""
@@ -234,6 +339,28 @@ def bench_one(server, scenario, args, logdir):
         stop(proc)
         STARTED.remove(proc)
         log.close()
+
+
+def idle_rss(server, argv, logdir, index):
+    """Starts one IDLE command, sends it one request, rests 1 s, sums its RSS."""
+    port = free_port()
+    log = open(os.path.join(logdir, f"idle-{index}-{server}.log"), "w")
+    proc = start(server, argv(port), log)
+    try:
+        if not wait_ready(port, proc):  # its one successful GET is the request
+            return {"failed": "did not start"}
+        time.sleep(1.0)
+        return {"rss_mb": rss_kb(proc.pid) / 1024, "processes": len(session_pids(proc.pid))}
+    finally:
+        stop(proc)
+        STARTED.remove(proc)
+        log.close()
+
+
+def shown(argv, port):
+    """An argv as the table shows it: programs without their directory, the port as PORT."""
+    words = [os.path.basename(a) if os.path.isabs(a) else a for a in argv]
+    return " ".join("PORT" if w == str(port) else w.replace(f":{port}", ":PORT") for w in words)
 
 
 # ---------------------------------------------------------------------- report
@@ -265,62 +392,8 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--quick", action="store_true", help="one repeat of 3 s (for trying it)")
-    p.add_argument("--duration", type=int, help="seconds per wrk run (default 5; 3 with --quick)")
-    p.add_argument("--repeats", type=int, help="wrk runs per cell, median kept (default 3; 1 with --quick)")
-    p.add_argument("--servers", default=",".join(SERVERS))
-    p.add_argument("--scenarios", default=",".join(SCENARIOS))
-    p.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
-    args = p.parse_args()
-    args.duration = args.duration or (3 if args.quick else 5)
-    args.repeats = args.repeats or (1 if args.quick else 3)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-
-    servers = [s for s in args.servers.split(",") if s]
-    scenarios = [s for s in args.scenarios.split(",") if s]
-    missing = {s for s in servers if not importable(SERVERS[s][2])}
-    results = {}
-    logdir = tempfile.mkdtemp(prefix="wsgi-bench-")
-    try:
-        for scenario in scenarios:
-            for server in servers:
-                if server in missing:
-                    results[(scenario, server)] = {"failed": "not installed"}
-                    continue
-                print(f"--- {scenario} on {server} ...", file=sys.stderr, flush=True)
-                res, tail = bench_one(server, scenario, args, logdir)
-                results[(scenario, server)] = res
-                if "failed" in res:
-                    print(f"    FAILED: {res['failed']}\n{tail}", file=sys.stderr)
-                else:
-                    print(f"    {res['rps']:.0f} req/s, p99 {res['p99_ms']:.2f} ms, "
-                          f"{res['errors']} errors", file=sys.stderr)
-    finally:
-        stop_all()
-
-    versions = [("", version_of([OURS, "--version"])),
-                ("", version_of([PYTHON, "--version"])),
-                ("", version_of(["wrk", "-v"]).split(" Copyright")[0]),
-                ("", version_of(["rustc", "--version"]))]
-    versions += [(s, pkg_version(SERVERS[s][2]) if s not in missing else "not installed")
-                 for s in servers if SERVERS[s][2]]
-    mode = (f"quick (--quick: 1 run of {args.duration} s per cell)" if args.repeats == 1
-            else f"full (median of {args.repeats} runs of {args.duration} s per cell)")
+def main_table(results, scenarios, servers):
     lines = [
-        f"Benchmark of {datetime.date.today().isoformat()}, {mode}.",
-        "",
-        f"Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, Linux {platform.release()}. "
-        "Load: `wrk -t2 -c64` on 127.0.0.1, one server at a time, 1 s warm-up not counted.",
-        "",
-        "Versions: " + ", ".join(f"{n} {v}".strip() for n, v in versions) + ".",
-        "",
-        "Settings:",
-        "",
-        *[f"- {s}: `{SERVERS[s][0]}`" for s in servers],
-        "",
         "req/s, p50, p99 and CPU are medians over the runs; errors are the total (wrk's connect, "
         "read, write, timeout and non-2xx); CPU is the server's user+system time (all its "
         "processes) per request; peak RSS is the largest sum over its processes, sampled every "
@@ -341,9 +414,128 @@ def main():
             name = server + (f" ({r['note']})" if "note" in r else "")
             lines.append(f"| {scenario} | {name} | {r['rps']:.0f} | {ratio} | {r['p50_ms']:.2f} | "
                          f"{r['p99_ms']:.2f} | {r['errors']} | {r['cpu_us']:.0f} | {r['rss_mb']:.1f} |")
-    lines += ["", "Scenarios: " + "; ".join(f"`{s}` {SCENARIOS[s][3]}" for s in scenarios) + ".",
-              "Not yet measured: `c1000` (1000 connections plus a fresh-connection probe)."]
-    table = "\n".join(lines) + "\n"
+    lines += ["", "Scenarios: " + "; ".join(f"`{s}` {SCENARIOS[s][3]}" for s in scenarios) + ".", ""]
+    return lines
+
+
+def probe_table(results, servers):
+    ms = lambda v: "-" if v is None else f"{v:.2f}"  # noqa: E731
+    lines = [
+        "c1000 (`wrk -t2 -c1000` on hello) and its probe: while wrk runs, every 250 ms a fresh "
+        "connection sends one GET; the probe's time runs from connect() to the last byte of the "
+        "answer. A probe with no answer within 2 s fails. Target: no errors, probe median < 5 ms.",
+        "",
+        "| server | req/s | p50 ms | p99 ms | errors | probe median ms | probe max ms | probe failures |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for server in servers:
+        r = results[("c1000", server)]
+        if "failed" in r:
+            lines.append(f"| {server} | {r['failed']} | | | | | | |")
+            continue
+        pr = r["probe"]
+        lines.append(f"| {server} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+                     f"{r['errors']} | {ms(pr['median_ms'])} | {ms(pr['max_ms'])} | "
+                     f"{pr['failures']} of {pr['count']} |")
+    return lines + [""]
+
+
+def idle_table(rows):
+    lines = [
+        "Idle memory (one worker): each server started with one worker process, sent one "
+        "request, then left alone 1 s; RSS is the sum over all its processes (shared pages "
+        "count once per process). The peers run from the bench venv, ours with VIRTUAL_ENV "
+        "set to it. Target: ours no more than 15 MB.",
+        "",
+        "| server | command line | processes | RSS MB |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for server, command, r in rows:
+        if "failed" in r:
+            lines.append(f"| {server} | `{command}` | {r['failed']} | |")
+        else:
+            lines.append(f"| {server} | `{command}` | {r['processes']} | {r['rss_mb']:.1f} |")
+    return lines + [""]
+
+
+def main():
+    global OURS  # --ours replaces it
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--quick", action="store_true", help="one repeat of 3 s (for trying it)")
+    p.add_argument("--duration", type=int, help="seconds per wrk run (default 5; 3 with --quick)")
+    p.add_argument("--repeats", type=int, help="wrk runs per cell, median kept (default 3; 1 with --quick)")
+    p.add_argument("--servers", default=",".join(SERVERS))
+    p.add_argument("--scenarios", default=",".join([*SCENARIOS, "idle"]),
+                   help="comma-separated; 'idle' is the idle-memory table (default: all)")
+    p.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
+    p.add_argument("--ours", default=OURS, help="the wsgi-server binary (default: the release build)")
+    args = p.parse_args()
+    OURS = os.path.abspath(args.ours)
+    args.duration = args.duration or (3 if args.quick else 5)
+    args.repeats = args.repeats or (1 if args.quick else 3)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    fd_limit = raise_fd_limit()
+    servers = [s for s in args.servers.split(",") if s]
+    scenarios = [s for s in args.scenarios.split(",") if s and s != "idle"]
+    idle = "idle" in args.scenarios.split(",")
+    if "c1000" in scenarios and fd_limit < 2100:
+        print(f"warning: only {fd_limit} file descriptors; c1000 will see errors", file=sys.stderr)
+    missing = {s for s in servers if not importable(SERVERS[s][2])}
+    results = {}
+    idle_rows = []
+    logdir = tempfile.mkdtemp(prefix="wsgi-bench-")
+    try:
+        for scenario in scenarios:
+            for server in servers:
+                if server in missing:
+                    results[(scenario, server)] = {"failed": "not installed"}
+                    continue
+                print(f"--- {scenario} on {server} ...", file=sys.stderr, flush=True)
+                res, tail = bench_one(server, scenario, args, logdir)
+                results[(scenario, server)] = res
+                if "failed" in res:
+                    print(f"    FAILED: {res['failed']}\n{tail}", file=sys.stderr)
+                else:
+                    print(f"    {res['rps']:.0f} req/s, p99 {res['p99_ms']:.2f} ms, "
+                          f"{res['errors']} errors", file=sys.stderr)
+        for index, (server, argv) in enumerate(IDLE if idle else []):
+            if server not in servers:
+                continue
+            print(f"--- idle memory of {server} ...", file=sys.stderr, flush=True)
+            res = ({"failed": "not installed"} if server in missing
+                   else idle_rss(server, argv, logdir, index))
+            idle_rows.append((server, shown(argv(8000), 8000), res))
+    finally:
+        stop_all()
+
+    versions = [("", version_of([OURS, "--version"])),
+                ("", version_of([PYTHON, "--version"])),
+                ("", version_of(["wrk", "-v"]).split(" Copyright")[0]),
+                ("", version_of(["rustc", "--version"]))]
+    versions += [(s, pkg_version(SERVERS[s][2]) if s not in missing else "not installed")
+                 for s in servers if SERVERS[s][2]]
+    mode = (f"quick (--quick: 1 run of {args.duration} s per cell)" if args.repeats == 1
+            else f"full (median of {args.repeats} runs of {args.duration} s per cell)")
+    lines = [
+        f"Benchmark of {datetime.date.today().isoformat()}, {mode}.",
+        "",
+        f"Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, Linux {platform.release()}. "
+        "Load: `wrk -t2 -c64` (c1000: `-c1000`) on 127.0.0.1, one server at a time, "
+        "1 s warm-up not counted.",
+        "",
+        "Versions: " + ", ".join(f"{n} {v}".strip() for n, v in versions) + ".",
+        "",
+        "Settings:",
+        "",
+        *[f"- {s}: `{SERVERS[s][0]}`" for s in servers],
+        "",
+        *(main_table(results, scenarios, servers) if scenarios else []),
+        *(probe_table(results, servers) if "c1000" in scenarios else []),
+        *(idle_table(idle_rows) if idle else []),
+    ]
+    table = "\n".join(lines).rstrip() + "\n"
     print(table)
     with open(args.output, "w") as f:
         f.write(table)

@@ -4,12 +4,19 @@
 #   bash tests/bench/run.sh            # full: median of 3 runs of 5 s per cell
 #   bash tests/bench/run.sh --quick    # one run of 3 s per cell, to try it
 #   bash tests/bench/run.sh --servers wsgi-server,bjoern --scenarios hello,slow
+#   bash tests/bench/run.sh --quick --scenarios c1000,idle --output /tmp/r.md
+#   (--ours PATH benchmarks another wsgi-server binary than the release build)
+#
+# Scenarios: hello, hello-close, environ, slow, big, upload, c1000 (wrk -c1000
+# plus a probe timing a fresh connection every 250 ms), and idle (a separate
+# table: each server with one worker, its RSS at rest after one request).
 #
 # It installs what it needs by itself, project-locally: a virtualenv
 # tests/bench/.venv with the peers, Debian's wrk and libev-dev (for bjoern) when
 # missing, and builds wsgi-server in release. Then tests/bench/bench.py runs
-# every server, one at a time, on 127.0.0.1 with wrk -t2 -c64, prints one
-# Markdown table and writes it to tests/bench/RESULTS.md.
+# every server, one at a time, on 127.0.0.1 with wrk -t2 -c64 (-c1000 for
+# c1000), prints Markdown tables and writes them to tests/bench/RESULTS.md
+# (or --output).
 #
 # Every server is stopped by the pid we started it with (its process group);
 # bench.py does it in a finally block and on INT/TERM, and this script's trap
@@ -46,6 +53,11 @@ done
 
 step "building wsgi-server (release)"
 (cd "$ROOT" && cargo build --release -q -p wsgi-server)
+
+# c1000 needs over 1000 descriptors in wrk and in each server
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ]; then hard=65536; fi
+ulimit -n "$hard" 2>/dev/null || echo "warning: could not raise ulimit -n to $hard" >&2
 
 step "running the benchmark"
 .venv/bin/python bench.py "$@" &
