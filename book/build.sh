@@ -30,9 +30,31 @@ step "checking the includes of book/src"
 python3 book/check_includes.py book/src
 
 # ------------------------------------------------------------ 3. build
+# "Edit this page" links need the repository's web address, which a clone
+# does not always know: BOOK_REPOSITORY_URL names it (for example
+# https://github.com/OWNER/wsgi-from-scratch), else an https `origin` remote
+# is used, else the book has no edit links (never a made-up address).
+repo_url=${BOOK_REPOSITORY_URL:-}
+if [ -z "$repo_url" ]; then
+    origin=$(git remote get-url origin 2>/dev/null || true)
+    case "$origin" in https://*) repo_url=${origin%.git} ;; esac
+fi
 step "building the book into book/build/"
 rm -rf book/build
-"$MDBOOK" build book
+if [ -n "$repo_url" ]; then
+    step "edit links point to $repo_url (branch main)"
+    # mdBook reads MDBOOK_a__b_c as the setting a.b-c of book.toml.
+    MDBOOK_OUTPUT__HTML__GIT_REPOSITORY_URL="$repo_url" \
+    MDBOOK_OUTPUT__HTML__EDIT_URL_TEMPLATE="$repo_url/edit/main/book/{path}" \
+        "$MDBOOK" build book
+    if ! grep -q -F "$repo_url/edit/main/book/src/introduction.md" book/build/introduction.html; then
+        echo "error: the edit link of introduction.html does not point to $repo_url" >&2
+        exit 1
+    fi
+else
+    step "no repository address known: no edit links (set BOOK_REPOSITORY_URL to add them)"
+    "$MDBOOK" build book
+fi
 
 # ------------------------------------------------------------ 4. leftovers
 step "looking for unexpanded directives in the HTML"

@@ -86,6 +86,8 @@ cargo run --quiet --locked -p course -- verify
 # ---------------------------------------------------------------- the book
 # Installs the pinned mdBook, checks every include (file, anchor, non-empty),
 # builds the book, and fails on any directive left unexpanded in the HTML.
+step "book: edit links (with a stand-in repository address)"
+BOOK_REPOSITORY_URL=https://example.org/wsgi-from-scratch bash book/build.sh >/dev/null
 step "book: includes checked, mdbook build"
 bash book/build.sh
 
