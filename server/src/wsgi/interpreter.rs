@@ -24,7 +24,8 @@ use pyo3::types::PyList;
 /// Starting as the base interpreter and adding the venv's `site-packages`
 /// (what we did first) also ran the base install's `.pth` files: on a
 /// machine whose base `site-packages` imports a few packages at start-up,
-/// that was 70 modules and 5 MB of memory no app asked for.
+/// that was 69 modules (101 instead of the venv python's 32) and 3.5 MB of
+/// memory no app asked for.
 pub fn initialize() {
     if let Some(python) = venv_python() {
         if let Err(problem) = initialize_as(&python) {
