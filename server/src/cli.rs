@@ -216,18 +216,30 @@ pub fn run(cli: Cli) -> i32 {
             let graceful = config.graceful_timeout;
             // Every worker serves its own copy (inherited across fork) of the sockets.
             let timeout = (cli.timeout > 0.0).then(|| seconds(cli.timeout));
-            crate::master::run(workers, graceful, timeout, |heartbeat| {
-                let heartbeat = heartbeat.map(|file| {
-                    crate::http::config::Heartbeat(Arc::new(move || {
-                        let _ = file.set_modified(std::time::SystemTime::now());
-                    }))
-                });
-                match serve(clone_listeners(&listeners), worker_max_requests(&cli), heartbeat) {
-                // A worker that cannot load the app tells the master so.
-                    1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
-                    status => status,
-                }
-            })
+            // The master's own copies; closed when a stop begins (see master::run).
+            let listeners = std::cell::RefCell::new(listeners);
+            crate::master::run(
+                workers,
+                graceful,
+                timeout,
+                |heartbeat| {
+                    let heartbeat = heartbeat.map(|file| {
+                        crate::http::config::Heartbeat(Arc::new(move || {
+                            let _ = file.set_modified(std::time::SystemTime::now());
+                        }))
+                    });
+                    // In the forked worker: the master's sockets themselves, not
+                    // duplicates, so that when the worker stops listening no copy
+                    // of them stays open in it.
+                    let mine = std::mem::take(&mut *listeners.borrow_mut());
+                    match serve(mine, worker_max_requests(&cli), heartbeat) {
+                        // A worker that cannot load the app tells the master so.
+                        1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
+                        status => status,
+                    }
+                },
+                || listeners.borrow_mut().clear(),
+            )
         }
     };
     drop(socket_files);
@@ -250,11 +262,6 @@ fn worker_max_requests(cli: &Cli) -> Option<u64> {
         .map_or(0, |d| u64::from(d.subsec_nanos()));
     let seed = nanos ^ u64::from(std::process::id()).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     Some(max + seed % (cli.max_requests_jitter + 1))
-}
-
-/// Duplicates the listening sockets for a worker (the master keeps its own).
-fn clone_listeners(listeners: &[Listener]) -> Vec<Listener> {
-    listeners.iter().filter_map(|l| l.try_clone().ok()).collect()
 }
 
 /// Starts Python, loads the app and serves until stopped: the whole life of

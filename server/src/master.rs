@@ -53,12 +53,17 @@ struct Worker {
 }
 
 /// Runs the master until it is stopped; `work` is what each forked worker
-/// runs (it returns the worker's exit status). Returns the master's status.
+/// runs (it returns the worker's exit status). `stop_listening` is called
+/// once, when a stop begins: the master closes its copies of the listening
+/// sockets, so that once the workers have closed theirs a new client is
+/// refused at once instead of waiting in a backlog nobody accepts from (and
+/// being reset when the master exits). Returns the master's status.
 pub fn run(
     workers: usize,
     graceful_timeout: Duration,
     timeout: Option<Duration>,
     mut work: impl FnMut(Option<std::fs::File>) -> i32,
+    mut stop_listening: impl FnMut(),
 ) -> i32 {
     let mut signals = match Signals::new([SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGCHLD]) {
         Ok(signals) => signals,
@@ -81,11 +86,13 @@ pub fn run(
             match signal {
                 SIGTERM | SIGINT if stop_deadline.is_none() => {
                     log::info!("master: graceful stop");
+                    stop_listening();
                     signal_all(&alive, libc::SIGTERM);
                     stop_deadline = Some(Instant::now() + graceful_timeout + Duration::from_secs(1));
                 }
                 SIGQUIT | SIGTERM | SIGINT => {
                     log::info!("master: stopping now");
+                    stop_listening();
                     signal_all(&alive, libc::SIGQUIT);
                     stop_deadline = Some(Instant::now());
                 }
