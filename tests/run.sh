@@ -61,6 +61,11 @@ cargo build --workspace --bins --examples --locked
 step "cargo test (every crate, reference mode)"
 cargo test --workspace --locked
 
+# The fuzz crate lives outside the workspace (cargo fuzz wants its own); this
+# keeps it compiling as the server changes. Running it: server/fuzz/README.md.
+step "fuzz targets still compile (server/fuzz, outside the workspace)"
+cargo check --manifest-path server/fuzz/Cargo.toml --locked --bins
+
 # ---------------------------------------------------------------- Python tests
 step "example apps under wsgiref.validate (Python unittest)"
 .venv/bin/python -m unittest discover -s tests/python
