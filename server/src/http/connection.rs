@@ -101,7 +101,7 @@ pub struct Connection {
     stop_grace_until: Option<Instant>,
     /// For `slow_request` warnings: when the request in flight was handed to
     /// a worker, its request line, and whether it was already reported.
-    dispatched: Option<(Instant, String, bool)>,
+    dispatched: Option<(Instant, Vec<u8>, bool)>,
 }
 
 impl Connection {
@@ -210,7 +210,12 @@ impl Connection {
                     trace_request(&request.head, request.body.len());
                 }
                 if ctx.config.slow_request.is_some() {
-                    let line = format!("{} {}", request.head.method, String::from_utf8_lossy(&request.head.target));
+                    // Raw bytes, copied: made into text only if the request
+                    // turns out slow (formatting every request cost more).
+                    let mut line = Vec::with_capacity(request.head.method.len() + 1 + request.head.target.len());
+                    line.extend_from_slice(request.head.method.as_bytes());
+                    line.push(b' ');
+                    line.extend_from_slice(&request.head.target);
                     self.dispatched = Some((ctx.now, line, false));
                 }
                 self.in_flight = Some(outbox);
@@ -399,8 +404,9 @@ impl Connection {
             if !*reported && now.duration_since(*since) >= limit {
                 *reported = true;
                 log::warn!(
-                    "{}: request \"{line}\" has been running for over {} s",
+                    "{}: request \"{}\" has been running for over {} s",
                     peer_label(&self.peer),
+                    String::from_utf8_lossy(line),
                     limit.as_secs_f64()
                 );
             }

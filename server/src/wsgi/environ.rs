@@ -12,6 +12,8 @@
 //! Speed: the keys and values that never change live in a base dictionary
 //! built once; each request starts from a copy of it.
 
+use std::borrow::Cow;
+
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
@@ -46,6 +48,8 @@ pub struct EnvironBuilder {
     common_headers: Vec<(&'static str, Py<PyString>)>,
     /// The methods almost every request uses, as ready-made values.
     common_methods: Vec<(&'static str, Py<PyString>)>,
+    /// The last client address, as a str (see `remote_addr`).
+    last_remote_addr: std::sync::Mutex<Option<(std::net::IpAddr, Py<PyString>)>>,
 }
 
 /// Request headers common enough that their environ keys are made in advance.
@@ -55,6 +59,13 @@ const COMMON_HEADERS: [&str; 24] = [
     "origin", "authorization", "if-none-match", "if-modified-since", "upgrade-insecure-requests",
     "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "x-request-id",
     "forwarded", "dnt",
+];
+
+/// Keys `build` sets on every request (`REMOTE_PORT` is taken out again
+/// when there is no port to tell: a Unix socket, or a forwarded client).
+const PER_REQUEST_KEYS: [&str; 9] = [
+    "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SERVER_PROTOCOL", "SERVER_NAME",
+    "SERVER_PORT", "REMOTE_ADDR", "REMOTE_PORT", "wsgi.input",
 ];
 
 const COMMON_METHODS: [&str; 7] = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"];
@@ -75,6 +86,12 @@ impl EnvironBuilder {
         base.set_item("wsgi.file_wrapper", py.get_type::<FileWrapper>())?;
         base.set_item("SCRIPT_NAME", &settings.script_name)?;
         base.set_item("SERVER_SOFTWARE", concat!("wsgi-server/", env!("CARGO_PKG_VERSION")))?;
+        // Keys every request sets, present in advance (their values are
+        // replaced per request): a copy of the base then has room for them,
+        // and filling it in replaces values instead of growing the dict.
+        for key in PER_REQUEST_KEYS {
+            base.set_item(key, py.None())?;
+        }
         let interned = |text: &str| PyString::intern(py, text).unbind();
         Ok(EnvironBuilder {
             base: base.unbind(),
@@ -82,6 +99,7 @@ impl EnvironBuilder {
             trusted_proxies: settings.trusted_proxies.clone(),
             common_headers: COMMON_HEADERS.iter().map(|name| (*name, interned(&cgi_name(name)))).collect(),
             common_methods: COMMON_METHODS.iter().map(|method| (*method, interned(method))).collect(),
+            last_remote_addr: std::sync::Mutex::new(None),
         })
     }
     // ANCHOR_END: base
@@ -110,8 +128,8 @@ impl EnvironBuilder {
         environ.set_item(intern!(py, "SERVER_PROTOCOL"), protocol)?;
 
         let (server_name, server_port) = server_name_and_port(head.header("host"), local);
-        environ.set_item(intern!(py, "SERVER_NAME"), server_name)?;
-        environ.set_item(intern!(py, "SERVER_PORT"), server_port)?;
+        environ.set_item(intern!(py, "SERVER_NAME"), latin1(py, &server_name)?)?;
+        environ.set_item(intern!(py, "SERVER_PORT"), latin1(py, &server_port)?)?;
         // Only a trusted proxy may say who the client is and which scheme it
         // used. A Unix socket peer is a process on this machine allowed by
         // the socket file's permissions: the proxy, by construction.
@@ -134,12 +152,14 @@ impl EnvironBuilder {
             environ.set_item(intern!(py, "wsgi.url_scheme"), scheme)?;
         }
         match (forwarded.client, peer) {
-            (Some(client), _) => environ.set_item(intern!(py, "REMOTE_ADDR"), client)?,
             (None, PeerAddr::Tcp(addr)) => {
-                environ.set_item(intern!(py, "REMOTE_ADDR"), addr.ip().to_string())?;
+                environ.set_item(intern!(py, "REMOTE_ADDR"), self.remote_addr(py, addr.ip()))?;
                 environ.set_item(intern!(py, "REMOTE_PORT"), addr.port().to_string())?;
             }
-            (None, PeerAddr::Unix) => environ.set_item(intern!(py, "REMOTE_ADDR"), "")?,
+            (client, _) => {
+                environ.set_item(intern!(py, "REMOTE_ADDR"), client.unwrap_or_default())?;
+                environ.del_item(intern!(py, "REMOTE_PORT"))?;
+            }
         }
 
         // ANCHOR: dechunked
@@ -205,6 +225,20 @@ impl EnvironBuilder {
         match common {
             Some((_, key)) => key.bind(py).clone(),
             None => PyString::new(py, &cgi_name(name)),
+        }
+    }
+
+    /// The client's address as a str. Consecutive requests mostly come from
+    /// the same address (keep-alive, a proxy in front): the last one is kept.
+    fn remote_addr<'py>(&self, py: Python<'py>, ip: std::net::IpAddr) -> Bound<'py, PyString> {
+        let mut last = self.last_remote_addr.lock().unwrap_or_else(|e| e.into_inner());
+        match &*last {
+            Some((cached, text)) if *cached == ip => text.bind(py).clone(),
+            _ => {
+                let text = PyString::new(py, &ip.to_string());
+                *last = Some((ip, text.clone().unbind()));
+                text
+            }
         }
     }
 
@@ -275,33 +309,36 @@ pub fn percent_decode(input: &[u8]) -> Vec<u8> {
 
 /// SERVER_NAME and SERVER_PORT: from the Host header when there is one (what
 /// the client asked for), otherwise from the socket we accepted on.
-fn server_name_and_port(host: Option<&[u8]>, local: &ListenAddr) -> (String, String) {
-    let default_port = match local {
-        ListenAddr::Tcp(addr) => addr.port().to_string(),
-        ListenAddr::Unix(_) => "80".to_string(),
+fn server_name_and_port<'a>(host: Option<&'a [u8]>, local: &ListenAddr) -> (Cow<'a, [u8]>, Cow<'a, [u8]>) {
+    let default_port = || -> Cow<'a, [u8]> {
+        match local {
+            ListenAddr::Tcp(addr) => Cow::Owned(addr.port().to_string().into_bytes()),
+            ListenAddr::Unix(_) => Cow::Borrowed(b"80"),
+        }
     };
     if let Some(host) = host.filter(|h| !h.is_empty()) {
-        let host = latin1_text(host);
         // "[::1]:8000", "example.com:8000", "example.com"
-        let (name, port) = if let Some(end) = host.strip_prefix('[').and_then(|h| h.find(']')) {
-            let name = &host[..end + 2];
-            let port = host[end + 2..].strip_prefix(':');
-            (name.to_string(), port.map(str::to_string))
-        } else {
-            match host.rsplit_once(':') {
-                Some((name, port)) => (name.to_string(), Some(port.to_string())),
-                None => (host.clone(), None),
-            }
+        let split_at_last_colon = |host: &'a [u8]| match host.iter().rposition(|b| *b == b':') {
+            Some(colon) => (&host[..colon], Some(&host[colon + 1..])),
+            None => (host, None),
+        };
+        let (name, port) = match host.iter().position(|b| *b == b']') {
+            Some(end) if host[0] == b'[' => (&host[..=end], host[end + 1..].strip_prefix(b":")),
+            _ => split_at_last_colon(host),
         };
         // `Host: :8000` has an empty (valid) host; PEP 3333 says SERVER_NAME
         // is never empty, so such a Host counts as none. (Found by the fuzzer.)
         if !name.is_empty() {
-            return (name, port.filter(|p| !p.is_empty()).unwrap_or(default_port));
+            let port = match port.filter(|p| !p.is_empty()) {
+                Some(port) => Cow::Borrowed(port),
+                None => default_port(),
+            };
+            return (Cow::Borrowed(name), port);
         }
     }
     match local {
-        ListenAddr::Tcp(addr) => (addr.ip().to_string(), default_port),
-        ListenAddr::Unix(_) => ("localhost".to_string(), default_port),
+        ListenAddr::Tcp(addr) => (Cow::Owned(addr.ip().to_string().into_bytes()), default_port()),
+        ListenAddr::Unix(_) => (Cow::Borrowed(b"localhost"), default_port()),
     }
 }
 
@@ -327,10 +364,17 @@ mod tests {
     #[test]
     fn splits_host_headers() {
         let local = ListenAddr::Tcp("127.0.0.1:9000".parse().unwrap());
-        assert_eq!(server_name_and_port(Some(b"example.com:8080"), &local), ("example.com".into(), "8080".into()));
-        assert_eq!(server_name_and_port(Some(b"[::1]:81"), &local), ("[::1]".into(), "81".into()));
-        assert_eq!(server_name_and_port(Some(b"example.com"), &local), ("example.com".into(), "9000".into()));
-        assert_eq!(server_name_and_port(None, &local), ("127.0.0.1".into(), "9000".into()));
-        assert_eq!(server_name_and_port(Some(b":8080"), &local), ("127.0.0.1".into(), "9000".into()));
+        let split = |host: Option<&[u8]>| {
+            let (name, port) = server_name_and_port(host, &local);
+            (String::from_utf8(name.into_owned()).unwrap(), String::from_utf8(port.into_owned()).unwrap())
+        };
+        let pair = |name: &str, port: &str| (name.to_string(), port.to_string());
+        assert_eq!(split(Some(b"example.com:8080")), pair("example.com", "8080"));
+        assert_eq!(split(Some(b"[::1]:81")), pair("[::1]", "81"));
+        assert_eq!(split(Some(b"[::1]")), pair("[::1]", "9000"));
+        assert_eq!(split(Some(b"example.com")), pair("example.com", "9000"));
+        assert_eq!(split(Some(b"example.com:")), pair("example.com", "9000"));
+        assert_eq!(split(None), pair("127.0.0.1", "9000"));
+        assert_eq!(split(Some(b":8080")), pair("127.0.0.1", "9000"));
     }
 }
