@@ -1,8 +1,8 @@
 """Runs every server on every scenario with wrk and prints Markdown tables.
 
 Called by run.sh (which installs the tools first); see run.sh for the options.
-Every server is started in its own session and stopped by the pid we got for it
-(its process group), in a finally block and on SIGINT/SIGTERM, so nothing outlives
+Every server is started in its own process group and stopped by the pid we got
+for it (the group's id), in a finally block and on SIGINT/SIGTERM, so nothing outlives
 the run.
 """
 import argparse
@@ -105,10 +105,18 @@ def server_env(server):
 
 
 def start(server, argv, log):
-    """Starts a server in its own session (so its pid is also its process group's)."""
+    """Starts a server in its own process group (its pid is the group's id).
+
+    Not in its own session: Linux's scheduler autogroups give every session an
+    equal share of the CPU, so a server in a session of its own was held to about
+    one of the two cores whenever wrk was busy on the other, whatever its threads
+    could use. A single-threaded server (bjoern) lost nothing by that; ours, in
+    the same run, went from 156k to 94k req/s on hello. In one process group the
+    server's and wrk's threads share the machine as they do when both are
+    started from one shell."""
     proc = subprocess.Popen(argv, cwd=HERE, env=server_env(server), stdout=log,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            process_group=0)
     STARTED.append(proc)
     return proc
 
@@ -155,8 +163,8 @@ def on_signal(signum, _frame):
     sys.exit(128 + signum)
 
 
-def session_pids(sid):
-    """Pids of every process in session `sid` (the server and all it forked)."""
+def group_pids(pgid):
+    """Pids of every process in process group `pgid` (the server and all it forked)."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -166,14 +174,14 @@ def session_pids(sid):
                 rest = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(rest[3]) == sid:
+        if int(rest[2]) == pgid:
             pids.append(int(entry))
     return pids
 
 
-def cpu_ticks(sid):
+def cpu_ticks(pgid):
     total = 0
-    for pid in session_pids(sid):
+    for pid in group_pids(pgid):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 rest = f.read().rsplit(")", 1)[1].split()
@@ -183,9 +191,9 @@ def cpu_ticks(sid):
     return total
 
 
-def rss_kb(sid):
+def rss_kb(pgid):
     total = 0
-    for pid in session_pids(sid):
+    for pid in group_pids(pgid):
         try:
             with open(f"/proc/{pid}/statm") as f:
                 total += int(f.read().split()[1]) * PAGE_KB
@@ -195,13 +203,13 @@ def rss_kb(sid):
 
 
 class RssSampler(threading.Thread):
-    def __init__(self, sid):
+    def __init__(self, pgid):
         super().__init__(daemon=True)
-        self.sid, self.peak, self.running = sid, 0, True
+        self.pgid, self.peak, self.running = pgid, 0, True
 
     def run(self):
         while self.running:
-            self.peak = max(self.peak, rss_kb(self.sid))
+            self.peak = max(self.peak, rss_kb(self.pgid))
             time.sleep(0.1)
 
 
@@ -350,7 +358,7 @@ def idle_rss(server, argv, logdir, index):
         if not wait_ready(port, proc):  # its one successful GET is the request
             return {"failed": "did not start"}
         time.sleep(1.0)
-        return {"rss_mb": rss_kb(proc.pid) / 1024, "processes": len(session_pids(proc.pid))}
+        return {"rss_mb": rss_kb(proc.pid) / 1024, "processes": len(group_pids(proc.pid))}
     finally:
         stop(proc)
         STARTED.remove(proc)
@@ -523,7 +531,9 @@ def main():
         "",
         f"Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, Linux {platform.release()}. "
         "Load: `wrk -t2 -c64` (c1000: `-c1000`) on 127.0.0.1, one server at a time, "
-        "1 s warm-up not counted.",
+        "1 s warm-up not counted. Servers and wrk share one session, so the scheduler "
+        "shares both cores between their threads (a server in a session of its own is "
+        "held to about one core while wrk runs: see `start` in bench.py).",
         "",
         "Versions: " + ", ".join(f"{n} {v}".strip() for n, v in versions) + ".",
         "",
