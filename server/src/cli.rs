@@ -313,6 +313,7 @@ fn serve(
     }
     if cli.workers.is_some() {
         WORKER_BOOTED.store(true, std::sync::atomic::Ordering::SeqCst);
+        crate::master::worker_booted();
         log::info!("worker {} serving {}", std::process::id(), cli.app);
     } else {
         for addr in server.local_addrs().unwrap_or_default() {

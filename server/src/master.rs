@@ -27,6 +27,8 @@
 //! which wakes ten times a second to reap workers and keep their number right.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTTIN, SIGTTOU};
@@ -181,6 +183,16 @@ pub fn run(
                         // closing our copy of the master's signal pipe and
                         // unregistering its handlers leaves those to the master.
                         drop(signals);
+                        // Dropping them does not restore the default actions (the
+                        // handlers stay, with nothing to do), so until the worker has
+                        // booted and installed its own graceful handling, TERM would
+                        // be ignored: a master killed while its workers import a slow
+                        // app left them serving as orphans. Until then a stop signal
+                        // ends the worker at once; `worker_booted` switches that off.
+                        let booting = WORKER_BOOTING.get_or_init(|| Arc::new(AtomicBool::new(true)));
+                        for signal in [SIGTERM, SIGINT, SIGQUIT] {
+                            let _ = signal_hook::flag::register_conditional_shutdown(signal, 0, Arc::clone(booting));
+                        }
                         // If the master dies, so do we (no orphans serving stale code).
                         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
                         std::process::exit(work(heartbeat));
@@ -218,6 +230,17 @@ pub fn run(
             }
         }
         std::thread::sleep(TICK);
+    }
+}
+
+/// Set in a forked worker while it boots: a stop signal then ends it at once.
+static WORKER_BOOTING: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+/// Called by a worker once its own signal handling is in place: from now on
+/// TERM and INT mean a graceful stop, as everywhere else.
+pub fn worker_booted() {
+    if let Some(booting) = WORKER_BOOTING.get() {
+        booting.store(false, Ordering::SeqCst);
     }
 }
 

@@ -10,8 +10,9 @@
 //! | `TERM`, `INT` | graceful stop: no new connections, in-flight requests finish |
 //! | `QUIT` | stop now |
 //!
-//! The embedded Python installs no handlers of its own (pyo3 starts it with
-//! `Py_InitializeEx(0)`), so these are the only ones.
+//! The embedded Python installs no handlers of its own (it is started with
+//! `install_signal_handlers = 0`, or by pyo3's `Py_InitializeEx(0)`), so
+//! these are the only ones.
 
 use signal_hook::consts::{SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;

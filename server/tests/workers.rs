@@ -279,3 +279,57 @@ fn a_worker_that_cannot_boot_stops_the_master_with_status_1() {
     assert!(stderr.contains("RuntimeError: broken at import"), "{stderr}");
     assert!(stderr.contains("a worker could not load the application"), "{stderr}");
 }
+
+/// Pids of `parent`'s children (Linux: /proc/PID/task/PID/children).
+fn children_of(parent: u32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+        .collect()
+}
+
+/// Alive and not a zombie waiting to be reaped.
+fn is_running(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !matches!(stat.rsplit_once(") ").map(|(_, rest)| rest.as_bytes()[0]), Some(b'Z' | b'X')),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn workers_still_importing_the_app_die_with_their_master() {
+    // An app that takes a while to import: the workers are still booting
+    // (their graceful TERM handling not yet installed) when the master dies.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("slowapp.py"), "import time\ntime.sleep(5)\n\ndef application(e, s):\n    s('200 OK', [])\n    return [b'']\n").unwrap();
+    let mut command = support::wsgi_server();
+    command
+        .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "2", "slowapp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut master = Master { child: command.spawn().unwrap(), address: String::new() };
+    let pid = master.child.id();
+    let guard = Instant::now() + Duration::from_secs(30);
+    let workers = loop {
+        let workers = children_of(pid);
+        if workers.len() == 2 {
+            break workers;
+        }
+        assert!(Instant::now() < guard, "the master did not fork two workers");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    master.child.kill().unwrap(); // SIGKILL: the master gets no chance to tidy up
+    master.child.wait().unwrap();
+    // PR_SET_PDEATHSIG sends each worker TERM; while booting, TERM must end it.
+    let guard = Instant::now() + Duration::from_secs(3);
+    while workers.iter().any(|w| is_running(*w)) {
+        if Instant::now() > guard {
+            for worker in &workers {
+                unsafe { libc::kill(*worker, libc::SIGKILL) };
+            }
+            panic!("workers {workers:?} outlived their master");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
