@@ -10,8 +10,12 @@
 //!   returning an iterator, in chapter 11).
 //!
 //! [`encode`] is the exercise; [`handle_connection`] is the keep-alive loop.
+//! Request heads are not new here: they are chapter 3's reference solution,
+//! used as a library (see `Cargo.toml`).
 
-pub mod head;
+/// Request heads (httparse, limits, latin-1 values): chapter 3's solution,
+/// used from its crate.
+pub use ch03_httparse::parse as head;
 
 #[cfg_attr(not(feature = "exercise"), path = "encode.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/encode.rs")]

@@ -11,9 +11,17 @@
 //!    [`worker::worker_loop`].
 //! 3. A graceful stop: `/stop` sets a flag; the accept loop stops accepting,
 //!    and dropping the pool lets the workers finish what is in flight.
+//!
+//! Request heads and responses are not new here: they are the reference
+//! solutions of chapters 3 and 4, used as libraries (see `Cargo.toml`).
 
-pub mod encode;
-pub mod head;
+/// Request heads (httparse, limits, latin-1 values): chapter 3's solution,
+/// used from chapter 4's crate, which re-exports it.
+pub use ch04_responses::head;
+/// Responses (`Content-Length` or chunked, `Connection`): chapter 4's
+/// solution, used from its crate.
+pub use ch04_responses::encode;
+
 pub mod http;
 pub mod pool;
 

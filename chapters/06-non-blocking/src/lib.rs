@@ -16,9 +16,16 @@
 //!
 //! The real answer, "wake me when one of these sockets is ready", is the
 //! kernel's readiness API: chapter 7.
+//!
+//! Request heads and responses are not new here: they are the reference
+//! solutions of chapters 3 and 4, used as libraries (see `Cargo.toml`).
 
-pub mod encode;
-pub mod head;
+/// Request heads (httparse, limits, latin-1 values): chapter 3's solution,
+/// used from chapter 4's crate, which re-exports it.
+pub use ch04_responses::head;
+/// Responses (`Content-Length` or chunked, `Connection`): chapter 4's
+/// solution, used from its crate.
+pub use ch04_responses::encode;
 
 #[cfg_attr(not(feature = "exercise"), path = "step.rs")]
 #[cfg_attr(feature = "exercise", path = "../exercise/step.rs")]
