@@ -54,6 +54,15 @@ struct Queue {
     started: u64,
 }
 
+impl Queue {
+    /// The next job, counted as started (the count [`WorkerPool::unstall`] watches).
+    fn take_job(&mut self) -> Option<Job> {
+        let job = self.jobs.pop_front()?;
+        self.started += 1;
+        Some(job)
+    }
+}
+
 struct Shared {
     queue: Mutex<Queue>,
 }
@@ -111,9 +120,9 @@ impl WorkerPool {
     /// none starting, the awake threads are all blocked; wake another.
     /// Returns how soon the loop should look again (`None`: nothing waits).
     pub fn unstall(&self, now: Instant) -> Option<Duration> {
-        let (waiting, started, sleeping) = {
+        let (waiting, started) = {
             let queue = lock(&self.shared.queue);
-            (queue.jobs.len(), queue.started, queue.sleeping.len())
+            (queue.jobs.len(), queue.started)
         };
         let (seen, since) = self.last_progress.get();
         if started != seen || waiting == 0 {
@@ -124,9 +133,7 @@ impl WorkerPool {
         if stuck_for < STALL {
             return Some(STALL - stuck_for);
         }
-        if sleeping > 0 {
-            self.shared.wake_one();
-        }
+        self.shared.wake_one(); // if one sleeps
         self.last_progress.set((started, now));
         Some(STALL)
     }
@@ -156,8 +163,7 @@ fn work(shared: &Shared, handler: &dyn Handler) {
         let first = {
             let mut queue = lock(&shared.queue);
             loop {
-                if let Some(job) = queue.jobs.pop_front() {
-                    queue.started += 1;
+                if let Some(job) = queue.take_job() {
                     break job;
                 }
                 if queue.closed {
@@ -188,11 +194,7 @@ fn work(shared: &Shared, handler: &dyn Handler) {
                 if outcome.is_err() {
                     log::error!("the handler panicked; the response was abandoned");
                 }
-                let mut queue = lock(&shared.queue);
-                next = queue.jobs.pop_front();
-                if next.is_some() {
-                    queue.started += 1;
-                }
+                next = lock(&shared.queue).take_job();
             }
         });
     }

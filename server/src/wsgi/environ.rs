@@ -171,8 +171,14 @@ impl EnvironBuilder {
         // wsgi.input, is not passed on (waitress does the same). Without
         // this, Django read an empty body (it trusts only CONTENT_LENGTH) and
         // Bottle tried to de-chunk the already decoded body (400).
+        //
+        // With a Content-Length, CONTENT_LENGTH is also the number the framing
+        // settled on, never the header's text: `Content-Length: 5, 5` (or the
+        // field twice) frames 5 bytes, but the merged "5, 5" made
+        // `int(environ["CONTENT_LENGTH"])` fail in every framework. (Found by
+        // the fuzzer, server/fuzz.) The header loop below leaves it alone.
         let dechunked = head.framing == BodyFraming::Chunked;
-        if dechunked {
+        if dechunked || head.header("content-length").is_some() {
             environ.set_item(intern!(py, "CONTENT_LENGTH"), body.len().to_string())?;
         }
         // ANCHOR_END: dechunked
@@ -186,6 +192,9 @@ impl EnvironBuilder {
             }
             if dechunked && header.name.eq_ignore_ascii_case("transfer-encoding") {
                 continue;
+            }
+            if header.name.eq_ignore_ascii_case("content-length") {
+                continue; // set above, from the framing
             }
             let key = self.header_key(py, &header.name);
             if environ.contains(&key)? {
@@ -203,13 +212,6 @@ impl EnvironBuilder {
             environ.set_item(key, latin1(py, &values.join(separator))?)?;
         }
         // ANCHOR_END: headers
-        // CONTENT_LENGTH is the number the framing settled on, never the
-        // header's text: `Content-Length: 5, 5` (or the field twice) frames
-        // 5 bytes, but the merged "5, 5" made `int(environ["CONTENT_LENGTH"])`
-        // fail in every framework. (Found by the fuzzer, server/fuzz.)
-        if !dechunked && head.header("content-length").is_some() {
-            environ.set_item("CONTENT_LENGTH", body.len().to_string())?;
-        }
         environ.set_item("wsgi.input", Bound::new(py, InputStream::new(body))?)?;
         Ok(environ)
     }
