@@ -421,7 +421,7 @@ def main_table(results, scenarios, servers):
                      else f"{ours['rps'] / r['rps']:.2f}x")
             name = server + (f" ({r['note']})" if "note" in r else "")
             lines.append(f"| {scenario} | {name} | {r['rps']:.0f} | {ratio} | {r['p50_ms']:.2f} | "
-                         f"{r['p99_ms']:.2f} | {r['errors']} | {r['cpu_us']:.0f} | {r['rss_mb']:.1f} |")
+                         f"{r['p99_ms']:.2f} | {r['errors']} | {r['cpu_us']:.1f} | {r['rss_mb']:.1f} |")
     lines += ["", "Scenarios: " + "; ".join(f"`{s}` {SCENARIOS[s][3]}" for s in scenarios) + ".", ""]
     return lines
 

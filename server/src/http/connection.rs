@@ -87,6 +87,9 @@ pub struct Connection {
     in_flight: Option<Arc<Outbox>>,
     /// Edge-triggered readiness: the socket may have unread bytes.
     readable: bool,
+    /// The last readiness event also said "closed" or "error": read on until
+    /// the socket answers 0, an error or `WouldBlock` (see [`Self::read_more`]).
+    read_to_the_end: bool,
     /// The client has shut down its sending side.
     read_closed: bool,
     /// Deadline bookkeeping (see [`Connection::deadline`]).
@@ -117,6 +120,7 @@ impl Connection {
             phase: Phase::Reading,
             in_flight: None,
             readable: false,
+            read_to_the_end: false,
             read_closed: false,
             idle_since: now,
             request_started: None,
@@ -138,8 +142,11 @@ impl Connection {
     }
 
     /// The socket reported readiness (edge-triggered: remember it).
-    pub fn mark_readable(&mut self) {
+    /// `closed_or_failed`: the event also reported the peer's shutdown or an
+    /// error, which only a read that returns 0 (or fails) will show us.
+    pub fn mark_readable(&mut self, closed_or_failed: bool) {
         self.readable = true;
+        self.read_to_the_end |= closed_or_failed;
     }
 
     /// Idle between requests: nothing buffered, nothing in flight, nothing to send.
@@ -256,12 +263,26 @@ impl Connection {
         }
         let limit = ctx.config.max_head.max(16 * 1024);
         let stream = &mut self.stream;
-        match self.read_buf.fill_with(limit, |space| stream.read(space)) {
+        let offered = std::cell::Cell::new(0);
+        let result = self.read_buf.fill_with(limit, |space| {
+            offered.set(space.len());
+            stream.read(space)
+        });
+        match result {
             Ok(Some(0)) => {
                 self.read_closed = true;
                 true
             }
-            Ok(Some(_)) => {
+            Ok(Some(got)) => {
+                // A read that did not fill the room we offered emptied the
+                // socket: a stream socket hands over everything it has. New
+                // bytes will raise a new edge, so waiting for it saves the
+                // read that would only say `WouldBlock` (one system call per
+                // request). A shutdown or error already reported with this
+                // edge raises no new one: then we read on to see it.
+                if got < offered.get() && !self.read_to_the_end {
+                    self.readable = false;
+                }
                 self.last_read = ctx.now;
                 if self.request_started.is_none() {
                     self.request_started = Some(ctx.now);

@@ -117,6 +117,10 @@ struct OutboxState {
     gone: bool,
     /// The loop has been told to look at this outbox and has not yet done so.
     scheduled: bool,
+    /// A worker waits for room (backpressure). The loop signals the condition
+    /// variable only then: std's `notify_all` is a system call (`futex`) even
+    /// when nobody waits, and the loop takes from an outbox once per response.
+    writer_waiting: bool,
 }
 
 /// One response's bytes on their way from a worker to the loop.
@@ -180,8 +184,10 @@ impl Outbox {
         }
         let mut state = lock(&self.state);
         while state.bytes > self.max_pending && !state.gone {
+            state.writer_waiting = true;
             state = self.room.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
+        state.writer_waiting = false;
         if state.gone {
             Err(ClientGone)
         } else {
@@ -200,15 +206,24 @@ impl Outbox {
         state.bytes = 0;
         state.scheduled = false;
         let end = state.end.take();
+        let wake_writer = state.writer_waiting;
         drop(state);
-        self.room.notify_all();
+        if wake_writer {
+            self.room.notify_all();
+        }
         end
     }
 
     /// Loop side: the connection is closed; wake a waiting worker with an error.
     pub fn mark_gone(&self) {
-        lock(&self.state).gone = true;
-        self.room.notify_all();
+        let wake_writer = {
+            let mut state = lock(&self.state);
+            state.gone = true;
+            state.writer_waiting
+        };
+        if wake_writer {
+            self.room.notify_all();
+        }
     }
     // ANCHOR_END: push_and_take
 }

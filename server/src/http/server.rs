@@ -208,8 +208,9 @@ impl Server {
                     continue;
                 }
                 if let Some(connection) = state.connections.get_mut(token.0) {
-                    if event.is_readable() || event.is_read_closed() || event.is_error() {
-                        connection.mark_readable();
+                    let closed_or_failed = event.is_read_closed() || event.is_error();
+                    if event.is_readable() || closed_or_failed {
+                        connection.mark_readable(closed_or_failed);
                     }
                     connection.drive(&ctx);
                 }
