@@ -11,7 +11,8 @@
 //! | [`request`] | the request head: httparse plus the framing rules |
 //! | [`chunked`] | the chunked transfer coding, decoded by hand |
 //! | [`body`] | where a request body is kept (memory or a temp file) |
-//! | [`pool`] | the worker threads that run the handler |
+//! | [`leader`] | which thread runs the loop and which runs the jobs (leader/followers, watchdog) |
+//! | [`pool`] | the job queue, and which worker sleeps or is woken |
 //! | [`handler`] | the trait a handler implements |
 //! | [`responder`] | response framing and the promises a response makes |
 //! | [`outbox`] | how workers hand bytes back to the loop |
@@ -30,6 +31,7 @@ pub mod date;
 pub mod echo;
 pub mod error;
 pub mod handler;
+pub mod leader;
 pub mod listener;
 pub mod outbox;
 pub mod pool;

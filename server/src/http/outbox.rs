@@ -12,6 +12,7 @@
 //!   loop has sent them. A client that reads slowly slows its own response
 //!   down instead of growing the server's memory.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use mio::{Token, Waker};
@@ -74,26 +75,47 @@ impl std::error::Error for ClientGone {}
 pub struct Notifier {
     ready: Mutex<Vec<Token>>,
     waker: Waker,
+    /// A thread is (about to be) blocked in `poll`. Only then does news need
+    /// the waker: a loop that is busy, or whose thread is running a job
+    /// itself, looks at the ready list before it polls again anyway. The
+    /// waker is a system call (a write to an eventfd) and makes the next
+    /// `poll` return once more, so skipping it matters when one thread both
+    /// runs the loop and produces the responses.
+    polling: AtomicBool,
 }
 
 impl Notifier {
     pub fn new(waker: Waker) -> Self {
-        Notifier { ready: Mutex::new(Vec::new()), waker }
+        Notifier { ready: Mutex::new(Vec::new()), waker, polling: AtomicBool::new(false) }
     }
 
     // ANCHOR: schedule
-    /// Marks a connection as ready and wakes the loop if it was not already due to look.
+    /// Marks a connection as ready and wakes the loop if it is waiting in `poll`.
     pub fn schedule(&self, token: Token) {
         let was_empty = {
             let mut ready = lock(&self.ready);
             ready.push(token);
             ready.len() == 1
         };
-        if was_empty {
+        // Both sides use SeqCst: either the poller sees our token when it
+        // checks the list after raising `polling`, or we see `polling` up.
+        if was_empty && self.polling.load(Ordering::SeqCst) {
             self.wake();
         }
     }
     // ANCHOR_END: schedule
+
+    /// Called by the loop just before `poll`: from now on, news wakes it.
+    /// Returns whether news is already waiting (then poll must not block).
+    pub fn before_poll(&self) -> bool {
+        self.polling.store(true, Ordering::SeqCst);
+        !lock(&self.ready).is_empty()
+    }
+
+    /// Called by the loop when `poll` returned.
+    pub fn after_poll(&self) {
+        self.polling.store(false, Ordering::SeqCst);
+    }
 
     pub fn wake(&self) {
         if let Err(error) = self.waker.wake() {
@@ -183,6 +205,12 @@ impl Outbox {
             return Ok(()); // nothing more will come; no need to wait
         }
         let mut state = lock(&self.state);
+        if state.bytes > self.max_pending && !state.gone {
+            // Only the event loop makes room here. If this thread left the
+            // loop to run this job, another thread must take the loop now,
+            // not after the watchdog's stall delay.
+            super::leader::about_to_wait_for_the_loop();
+        }
         while state.bytes > self.max_pending && !state.gone {
             state.writer_waiting = true;
             state = self.room.wait(state).unwrap_or_else(PoisonError::into_inner);

@@ -1,6 +1,7 @@
-//! The event loop: one thread, one `mio::Poll`, every connection.
+//! The event loop: one `mio::Poll`, every connection.
 //!
-//! This is the shape of mio's canonical `tcp_server` example grown up:
+//! This is the shape of mio's canonical `tcp_server` example grown up. One
+//! turn ([`Core::turn`]):
 //!
 //! 1. `poll` waits until a socket is ready, a worker has output (the waker),
 //!    or the next deadline comes due;
@@ -9,9 +10,12 @@
 //! 4. connections with worker output are driven;
 //! 5. expired deadlines are handled.
 //!
-//! No thread ever waits on a socket except this one, and this one never runs
-//! application code, so a slow application cannot stop the server from
-//! accepting and answering others.
+//! The loop's state ([`Core`]) is not tied to one thread: the worker threads
+//! take turns at running it, so that the thread that read a request can also
+//! run it and write its response ([`leader`](super::leader) says how). Only
+//! the thread holding the core waits on sockets, and it never runs
+//! application code while it holds it, so a slow application cannot stop the
+//! server from accepting and answering others.
 
 use std::collections::BinaryHeap;
 use std::cmp::Reverse;
@@ -155,154 +159,215 @@ impl Server {
         StopHandle { request: Arc::clone(&self.stop_request), notifier: Arc::clone(&self.notifier) }
     }
 
-    /// Runs until stopped.
+    /// Runs until stopped. The calling thread watches over the worker
+    /// threads, which take turns at running the loop (see [`leader`](super::leader)).
     pub fn run(mut self) -> io::Result<()> {
         let local_addrs = self.local_addrs()?;
         for (index, listener) in self.listeners.iter_mut().enumerate() {
             listener.register(self.poll.registry(), Token(FIRST_LISTENER - index))?;
         }
-        let pool = WorkerPool::start(self.config.threads, Arc::clone(&self.handler))?;
-        let server_name: Arc<str> = Arc::from(self.config.server_name.as_str());
-        let stopping = Arc::new(AtomicBool::new(false));
-        let mut state = LoopState {
-            connections: Slab::default(),
-            timers: BinaryHeap::new(),
-            accept_paused_until: None,
-            stop_deadline: None,
-            local_addrs,
-            next_beat: (self.config.heartbeat.is_some() || self.config.slow_request.is_some())
-                .then(Instant::now),
-            pool_check: None,
+        let core = Core {
+            poll: self.poll,
+            listeners: self.listeners,
+            state: LoopState {
+                connections: Slab::default(),
+                timers: BinaryHeap::new(),
+                accept_paused_until: None,
+                stop_deadline: None,
+                local_addrs,
+                next_beat: (self.config.heartbeat.is_some() || self.config.slow_request.is_some())
+                    .then(Instant::now),
+                pool_check: None,
+            },
+            events: Events::with_capacity(1024),
+            ready: Vec::new(),
+            dispatched: std::cell::Cell::new(0),
         };
-        let dispatched = std::cell::Cell::new(0u64);
-        let mut events = Events::with_capacity(1024);
-        let mut ready = Vec::new();
+        let shared = Shared {
+            server_name: Arc::from(self.config.server_name.as_str()),
+            pool: WorkerPool::new(self.config.threads),
+            config: self.config,
+            handler: self.handler,
+            notifier: self.notifier,
+            stop_request: self.stop_request,
+            stopping: Arc::new(AtomicBool::new(false)),
+        };
+        super::leader::run(core, shared)
+    }
+}
 
+/// What every thread of a running server shares.
+pub(crate) struct Shared {
+    pub config: Config,
+    pub handler: Arc<dyn Handler>,
+    pub notifier: Arc<Notifier>,
+    pub pool: WorkerPool,
+    pub server_name: Arc<str>,
+    pub stop_request: Arc<AtomicU8>,
+    pub stopping: Arc<AtomicBool>,
+}
+
+/// The event loop's own state: whichever thread holds it runs the loop.
+pub(crate) struct Core {
+    poll: Poll,
+    listeners: Vec<Listener>,
+    state: LoopState,
+    events: Events,
+    /// Connections a worker has news for (reused from turn to turn).
+    ready: Vec<Token>,
+    /// Requests handed to workers so far (for `max_requests`).
+    dispatched: std::cell::Cell<u64>,
+}
+
+/// What a turn of the loop ended with.
+pub(crate) enum Turn {
+    Continue,
+    /// Stopped; `wait_for_workers` unless the stop was immediate or timed out.
+    Stopped { wait_for_workers: bool },
+}
+
+impl Core {
+    /// One turn of the loop: poll, then make all the progress that is possible.
+    /// A loop that runs jobs itself between turns (`runs_jobs`) needs no stall
+    /// checks: a stuck job is the watchdog's to notice.
+    pub(crate) fn turn(&mut self, shared: &Shared, runs_jobs: bool) -> io::Result<Turn> {
+        let pool = &shared.pool;
         // ANCHOR: turn
-        loop {
-            let timeout = state.poll_timeout(Instant::now());
-            if let Err(error) = self.poll.poll(&mut events, timeout) {
-                if error.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(error);
+        let news_waiting = shared.notifier.before_poll();
+        // A loop that runs jobs must not sleep in `poll` on queued ones
+        // (left by a leader that got stuck in the job before them).
+        let jobs_waiting = runs_jobs && pool.has_jobs();
+        let timeout = if news_waiting || jobs_waiting {
+            Some(Duration::ZERO)
+        } else {
+            self.state.poll_timeout(Instant::now())
+        };
+        let polled = self.poll.poll(&mut self.events, timeout);
+        shared.notifier.after_poll();
+        if let Err(error) = polled {
+            if error.kind() == io::ErrorKind::Interrupted {
+                return Ok(Turn::Continue);
             }
-            let ctx = LoopContext {
-                config: &self.config,
-                server_name: &server_name,
-                pool: &pool,
-                notifier: &self.notifier,
-                stopping: &stopping,
-                now: Instant::now(),
-                dispatched: &dispatched,
-            };
+            return Err(error);
+        }
+        let ctx = LoopContext {
+            config: &shared.config,
+            server_name: &shared.server_name,
+            pool,
+            notifier: &shared.notifier,
+            stopping: &shared.stopping,
+            now: Instant::now(),
+            dispatched: &self.dispatched,
+        };
+        let state = &mut self.state;
 
-            for event in events.iter() {
-                let token = event.token();
-                if token == WAKER {
-                    continue; // the ready list below is checked on every turn
+        for event in self.events.iter() {
+            let token = event.token();
+            if token == WAKER {
+                continue; // the ready list below is checked on every turn
+            }
+            if token.0 > FIRST_LISTENER - self.listeners.len() {
+                let index = FIRST_LISTENER - token.0;
+                state.accept(&mut self.listeners, index, &self.poll, &ctx);
+                continue;
+            }
+            if let Some(connection) = state.connections.get_mut(token.0) {
+                let closed_or_failed = event.is_read_closed() || event.is_error();
+                if event.is_readable() || closed_or_failed {
+                    connection.mark_readable(closed_or_failed);
                 }
-                if token.0 > FIRST_LISTENER - self.listeners.len() {
-                    let index = FIRST_LISTENER - token.0;
-                    state.accept(&mut self.listeners, index, &self.poll, &ctx);
-                    continue;
-                }
-                if let Some(connection) = state.connections.get_mut(token.0) {
-                    let closed_or_failed = event.is_read_closed() || event.is_error();
-                    if event.is_readable() || closed_or_failed {
-                        connection.mark_readable(closed_or_failed);
+                connection.drive(&ctx);
+            }
+            state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
+        }
+
+        shared.notifier.take(&mut self.ready);
+        for token in self.ready.drain(..) {
+            if let Some(connection) = state.connections.get_mut(token.0) {
+                connection.drive(&ctx);
+            }
+            state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
+        }
+
+        state.expire_timers(&mut self.listeners, &self.poll, &ctx);
+        // A loop that never runs jobs: wake another worker when jobs wait
+        // while every awake worker is blocked.
+        state.pool_check = if runs_jobs { None } else { pool.unstall(ctx.now).map(|after| ctx.now + after) };
+
+        // Once a second: tell a master we are alive, report slow requests.
+        if state.next_beat.is_some_and(|at| at <= ctx.now) {
+            state.next_beat = Some(ctx.now + Duration::from_secs(1));
+            if let Some(heartbeat) = &shared.config.heartbeat {
+                (heartbeat.0)();
+            }
+            if let Some(limit) = shared.config.slow_request {
+                for key in state.connections.keys() {
+                    if let Some(connection) = state.connections.get_mut(key) {
+                        connection.report_if_slow(ctx.now, limit);
                     }
-                    connection.drive(&ctx);
-                }
-                state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
-            }
-
-            self.notifier.take(&mut ready);
-            for token in ready.drain(..) {
-                if let Some(connection) = state.connections.get_mut(token.0) {
-                    connection.drive(&ctx);
-                }
-                state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
-            }
-
-            state.expire_timers(&mut self.listeners, &self.poll, &ctx);
-            // Jobs waiting while every awake worker is blocked: wake another.
-            state.pool_check = pool.unstall(ctx.now).map(|after| ctx.now + after);
-
-            // Once a second: tell a master we are alive, report slow requests.
-            if state.next_beat.is_some_and(|at| at <= ctx.now) {
-                state.next_beat = Some(ctx.now + Duration::from_secs(1));
-                if let Some(heartbeat) = &self.config.heartbeat {
-                    (heartbeat.0)();
-                }
-                if let Some(limit) = self.config.slow_request {
-                    for key in state.connections.keys() {
-                        if let Some(connection) = state.connections.get_mut(key) {
-                            connection.report_if_slow(ctx.now, limit);
-                        }
-                    }
                 }
             }
+        }
 
-            if state.accept_paused_until.is_some_and(|until| until <= ctx.now) {
-                state.accept_paused_until = None;
-                for index in 0..self.listeners.len() {
-                    state.accept(&mut self.listeners, index, &self.poll, &ctx);
-                }
+        if state.accept_paused_until.is_some_and(|until| until <= ctx.now) {
+            state.accept_paused_until = None;
+            for index in 0..self.listeners.len() {
+                state.accept(&mut self.listeners, index, &self.poll, &ctx);
             }
+        }
         // ANCHOR_END: turn
 
-            // ANCHOR: stopping
-            // Recycling: after enough requests, leave gracefully (a master
-            // process starts a fresh worker), which bounds slow leaks in apps.
-            if self.config.max_requests.is_some_and(|max| dispatched.get() >= max)
-                && self.stop_request.load(Ordering::SeqCst) == RUNNING
-            {
-                log::info!("served {} requests (--max-requests): recycling this worker", dispatched.get());
-                self.stop_request.store(GRACEFUL, Ordering::SeqCst);
-            }
+        // ANCHOR: stopping
+        // Recycling: after enough requests, leave gracefully (a master
+        // process starts a fresh worker), which bounds slow leaks in apps.
+        let stop_request = &shared.stop_request;
+        if shared.config.max_requests.is_some_and(|max| self.dispatched.get() >= max)
+            && stop_request.load(Ordering::SeqCst) == RUNNING
+        {
+            log::info!("served {} requests (--max-requests): recycling this worker", self.dispatched.get());
+            stop_request.store(GRACEFUL, Ordering::SeqCst);
+        }
 
-            match self.stop_request.load(Ordering::SeqCst) {
-                RUNNING => {}
-                request => {
-                    if state.stop_deadline.is_none() {
-                        log::info!("stopping: no new connections; finishing in-flight requests");
-                        stopping.store(true, Ordering::SeqCst);
-                        for listener in &mut self.listeners {
-                            let _ = listener.deregister(self.poll.registry());
-                        }
-                        self.listeners.clear(); // closes our copy of each socket
-                        state.stop_deadline = Some(ctx.now + self.config.graceful_timeout);
-                        for key in state.connections.keys() {
-                            if let Some(connection) = state.connections.get_mut(key) {
-                                connection.on_stop(ctx.now);
-                            }
-                            state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
-                        }
+        match stop_request.load(Ordering::SeqCst) {
+            RUNNING => {}
+            request => {
+                if state.stop_deadline.is_none() {
+                    log::info!("stopping: no new connections; finishing in-flight requests");
+                    shared.stopping.store(true, Ordering::SeqCst);
+                    for listener in &mut self.listeners {
+                        let _ = listener.deregister(self.poll.registry());
                     }
-                    let deadline_passed = state.stop_deadline.is_some_and(|d| d <= ctx.now);
-                    if request == IMMEDIATE || deadline_passed {
-                        if state.connections.len > 0 {
-                            log::warn!("stopping now: closing {} connection(s)", state.connections.len);
+                    self.listeners.clear(); // closes our copy of each socket
+                    state.stop_deadline = Some(ctx.now + shared.config.graceful_timeout);
+                    for key in state.connections.keys() {
+                        if let Some(connection) = state.connections.get_mut(key) {
+                            connection.on_stop(ctx.now);
                         }
-                        for key in state.connections.keys() {
-                            if let Some(connection) = state.connections.get_mut(key) {
-                                connection.close();
-                            }
-                            state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
-                        }
-                    }
-                    if state.connections.len == 0 {
-                        // Workers that are still busy (only after the deadline)
-                        // are not waited for: their clients are gone anyway.
-                        pool.shutdown(!deadline_passed && request != IMMEDIATE);
-                        log::info!("stopped");
-                        return Ok(());
+                        state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
                     }
                 }
+                let deadline_passed = state.stop_deadline.is_some_and(|d| d <= ctx.now);
+                if request == IMMEDIATE || deadline_passed {
+                    if state.connections.len > 0 {
+                        log::warn!("stopping now: closing {} connection(s)", state.connections.len);
+                    }
+                    for key in state.connections.keys() {
+                        if let Some(connection) = state.connections.get_mut(key) {
+                            connection.close();
+                        }
+                        state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
+                    }
+                }
+                if state.connections.len == 0 {
+                    // Workers that are still busy (only after the deadline)
+                    // are not waited for: their clients are gone anyway.
+                    log::info!("stopped");
+                    return Ok(Turn::Stopped { wait_for_workers: !deadline_passed && request != IMMEDIATE });
+                }
             }
-            // ANCHOR_END: stopping
         }
+        // ANCHOR_END: stopping
+        Ok(Turn::Continue)
     }
 }
 

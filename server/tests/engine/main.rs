@@ -9,6 +9,7 @@
 //! | [`props`] | property tests: read splitting, chunked round trip, garbage, pipelining |
 //! | [`clients`] | real clients nobody here wrote (Python's `http.client`, `curl`) reuse connections |
 //! | [`deadlines`] | timeouts, backpressure and the stop handle, without depending on timing |
+//! | [`threads`] | a job that blocks never stops the loop: another worker, or the watchdog, runs it |
 //!
 //! Apart from the pure property tests (which drive the parser without I/O),
 //! every test talks to a real [`wsgi_server::http::Server`] on `127.0.0.1:0`,
@@ -25,3 +26,4 @@ mod fixtures;
 mod handlers;
 mod limits;
 mod props;
+mod threads;
