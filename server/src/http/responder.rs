@@ -288,37 +288,31 @@ impl Responder {
         self.status = status;
         let forbids_body = (100..200).contains(&status) || status == 204 || status == 304;
         let mut declared_length = None;
-        let mut headers = Vec::with_capacity(head.headers.len());
         let mut has_date = false;
         let mut has_server = false;
         // ANCHOR: app_headers
-        for (name, value) in head.headers {
+        // What the handler's headers ask of the framing. They are written
+        // below, as they are, except those the server owns (`server_owns`).
+        for (name, value) in &head.headers {
             if name.eq_ignore_ascii_case("content-length") {
                 // Kept aside, not copied: the framing code below writes the one
                 // Content-Length the response gets.
-                match parse_length(&value) {
+                match parse_length(value) {
                     Some(length) if declared_length.is_none() && status != 204 => {
                         declared_length = Some(length)
                     }
                     Some(_) if status == 204 => {}
                     _ => log::warn!("handler sent an invalid or repeated Content-Length; dropped"),
                 }
-                continue;
-            } else if name.eq_ignore_ascii_case("transfer-encoding")
-                || name.eq_ignore_ascii_case("connection")
-                || name.eq_ignore_ascii_case("keep-alive")
-            {
-                // Framing and connection management are the server's job.
-                if name.eq_ignore_ascii_case("connection")
-                    && value.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-                {
+            } else if name.eq_ignore_ascii_case("connection") {
+                // Connection management is the server's job, but a handler's
+                // wish to close is honoured.
+                if value.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close")) {
                     self.keep_alive = false;
                 }
-                continue;
             }
             has_date |= name.eq_ignore_ascii_case("date");
             has_server |= name.eq_ignore_ascii_case("server");
-            headers.push((name, value));
         }
         // ANCHOR_END: app_headers
         if self.stopping.load(Ordering::Relaxed) {
@@ -342,7 +336,7 @@ impl Responder {
         let out = &mut self.pending;
         out.reserve(256);
         out.extend_from_slice(b"HTTP/1.1 ");
-        out.extend_from_slice(status.to_string().as_bytes());
+        push_decimal(out, u64::from(status));
         out.push(b' ');
         // The reason phrase is latin-1 on the wire, like header values: one
         // byte per character (the head check refused anything above U+00FF).
@@ -354,14 +348,16 @@ impl Responder {
         if !has_server && !self.server_name.is_empty() {
             push_header(out, "Server", self.server_name.as_bytes());
         }
-        for (name, value) in &headers {
+        for (name, value) in head.headers.iter().filter(|(name, _)| !server_owns(name)) {
             push_header(out, name, value);
         }
         // HEAD: the length a GET would have had, if known (RFC 9110 §9.3.2).
         // 204 and 1xx never carry one; 304 keeps the handler's.
         if status != 204 && !(100..200).contains(&status) {
             if let Some(length) = length.filter(|_| !forbids_body || declared_length.is_some()) {
-                push_header(out, "Content-Length", length.to_string().as_bytes());
+                out.extend_from_slice(b"Content-Length: ");
+                push_decimal(out, length);
+                out.extend_from_slice(b"\r\n");
             }
         }
         if framing == Framing::Chunked {
@@ -455,6 +451,29 @@ fn invalid_head(head: &ResponseHead) -> Option<&'static str> {
     None
 }
 
+/// Headers that describe the framing or this one connection, which only the
+/// server knows about: it writes them itself, whatever the handler sent.
+fn server_owns(name: &str) -> bool {
+    ["content-length", "transfer-encoding", "connection", "keep-alive"]
+        .iter()
+        .any(|owned| name.eq_ignore_ascii_case(owned))
+}
+
+/// Appends `n` in decimal (without the allocation of `n.to_string()`).
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
+}
+
 fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");
@@ -488,4 +507,18 @@ pub fn error_response(error: &HttpError, server_name: &str) -> Vec<u8> {
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body.as_bytes());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_decimal;
+
+    #[test]
+    fn decimals_are_written_like_to_string() {
+        for n in [0, 1, 9, 10, 99, 100, 204, 599, 1_048_576, u64::from(u32::MAX), u64::MAX] {
+            let mut out = b"x".to_vec();
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes());
+        }
+    }
 }

@@ -207,6 +207,15 @@ fn send_iterable(py: Python<'_>, result: &Bound<'_, PyAny>, state: &SharedRespon
     // second time, which the engine refuses with an error in the log).
     let head_started = lock(state).responder.head_started();
     if !head_started && (result.is_exact_instance_of::<PyList>() || result.is_exact_instance_of::<PyTuple>()) {
+        // The usual body, one bytes object, is framed straight from Python's
+        // buffer; only several pieces are joined first.
+        if let Ok(list) = result.cast::<PyList>() {
+            if list.len() == 1 {
+                if let Ok(only) = list.get_item(0)?.cast_into::<PyBytes>() {
+                    return finish_whole(state, only.as_bytes());
+                }
+            }
+        }
         if let Some(body) = join_bytes(result)? {
             return finish_whole(state, &body);
         }
@@ -274,9 +283,11 @@ fn join_bytes(result: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
 }
 
 /// Sends head and body in one go (a known length, so a Content-Length).
+/// The head is taken, not copied: the app has returned, so nothing can ask
+/// for it again (copying it was six allocations per request).
 fn finish_whole(state: &SharedResponse, body: &[u8]) -> Result<(), Fault> {
     let mut state = lock(state);
-    let Some(head) = state.head.clone() else {
+    let Some(head) = state.head.take() else {
         return Err(Fault::Misbehaved(
             "the application returned without calling start_response()".to_string(),
         ));

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use pyo3::exceptions::{PyAssertionError, PyConnectionError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::http::{ResponseHead, Responder};
 
@@ -89,9 +89,14 @@ impl StartResponse {
 }
 
 fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, PyAny>) -> PyResult<ResponseHead> {
-    let status: String = status
-        .extract()
+    // Borrowed, not copied: a str's UTF-8 form is cached inside it (for an
+    // ASCII str it *is* its storage), and only the pieces kept are copied.
+    let status = status
+        .cast::<PyString>()
         .map_err(|_| PyTypeError::new_err("status must be a str such as '200 OK'"))?;
+    let status = status
+        .to_str()
+        .map_err(|_| PyValueError::new_err("status reason must be latin-1 text without control characters"))?;
     let bytes = status.as_bytes();
     let well_formed = bytes.len() >= 4
         && bytes[..3].iter().all(u8::is_ascii_digit)
@@ -115,8 +120,13 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
         if pair.len() != 2 {
             return Err(PyTypeError::new_err("each header must be a (name, value) tuple"));
         }
-        let name: String = pair.get_item(0)?.extract().map_err(|_| PyTypeError::new_err("header names must be str"))?;
-        let value: String = pair.get_item(1)?.extract().map_err(|_| PyTypeError::new_err("header values must be str"))?;
+        let name = pair.get_borrowed_item(0)?;
+        let name = name.cast::<PyString>().map_err(|_| PyTypeError::new_err("header names must be str"))?;
+        // (A str that cannot be UTF-8, a lone surrogate, is not latin-1 either.)
+        let name = name.to_str().map_err(|_| PyValueError::new_err("invalid header name (not latin-1)"))?;
+        let value = pair.get_borrowed_item(1)?;
+        let value = value.cast::<PyString>().map_err(|_| PyTypeError::new_err("header values must be str"))?;
+        let value = value.to_str().map_err(|_| PyValueError::new_err(format!("header {name} is not latin-1")))?;
         // ANCHOR: header_checks
         if name.is_empty() || !name.bytes().all(is_token_byte) {
             return Err(PyValueError::new_err(format!("invalid header name {name:?}")));
@@ -139,7 +149,7 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
             }
             raw.push(code as u8);
         }
-        list.push((name, raw));
+        list.push((name.to_string(), raw));
         // ANCHOR_END: header_checks
     }
     Ok(ResponseHead { status: code, reason: reason.to_string(), headers: list })
