@@ -103,6 +103,8 @@ pub struct Connection {
     requests_served: u64,
     /// The earliest deadline the loop's timer queue holds for us.
     pub timer_at: Option<Instant>,
+    /// Registered with the loop's fresh poll (until the first answer is out).
+    pub in_fresh_poll: bool,
     /// Set on stop for a connection that has not started a request yet.
     stop_grace_until: Option<Instant>,
     /// For `slow_request` warnings: when the request in flight was handed to
@@ -132,6 +134,7 @@ impl Connection {
             last_write: now,
             requests_served: 0,
             timer_at: None,
+            in_fresh_poll: true,
             stop_grace_until: None,
             dispatched: None,
         }
@@ -143,6 +146,11 @@ impl Connection {
 
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    /// The first response has been handed over (the connection lives on).
+    pub fn has_been_answered(&self) -> bool {
+        self.requests_served > 0
     }
 
     /// The socket reported readiness (edge-triggered: remember it).

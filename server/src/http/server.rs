@@ -25,7 +25,11 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mio::{Events, Poll, Token, Waker};
+use std::os::fd::AsRawFd;
+
+use mio::event::Event;
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::config::Config;
 use super::connection::{Connection, LoopContext};
@@ -34,9 +38,17 @@ use super::listener::{ListenAddr, Listener};
 use super::outbox::Notifier;
 use super::pool::WorkerPool;
 
-/// The waker's token, and the listeners' just below it; connections count up from 0.
+/// The waker's token, the fresh poll's, and the listeners' just below them;
+/// connections count up from 0.
 const WAKER: Token = Token(usize::MAX);
-const FIRST_LISTENER: usize = usize::MAX - 1;
+const FRESH: Token = Token(usize::MAX - 1);
+const FIRST_LISTENER: usize = usize::MAX - 2;
+
+/// Events taken from the main poll in one turn. A turn runs the jobs it
+/// found before it writes their answers, so this bounds how long the answers
+/// wait: about 256 requests' worth of work. (At 1024, with a thousand busy
+/// connections, a turn took several milliseconds.)
+const EVENTS_PER_TURN: usize = 256;
 
 /// How long to wait before accepting again after running out of file descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -163,11 +175,15 @@ impl Server {
     /// threads, which take turns at running the loop (see [`leader`](super::leader)).
     pub fn run(mut self) -> io::Result<()> {
         let local_addrs = self.local_addrs()?;
+        let fresh = Poll::new()?;
+        self.poll
+            .registry()
+            .register(&mut SourceFd(&fresh.as_raw_fd()), FRESH, Interest::READABLE)?;
         for (index, listener) in self.listeners.iter_mut().enumerate() {
-            listener.register(self.poll.registry(), Token(FIRST_LISTENER - index))?;
+            listener.register(fresh.registry(), Token(FIRST_LISTENER - index))?;
         }
         let core = Core {
-            poll: self.poll,
+            polls: Polls { main: self.poll, fresh },
             listeners: self.listeners,
             state: LoopState {
                 connections: Slab::default(),
@@ -179,7 +195,8 @@ impl Server {
                     .then(Instant::now),
                 pool_check: None,
             },
-            events: Events::with_capacity(1024),
+            events: Events::with_capacity(EVENTS_PER_TURN),
+            fresh_events: Events::with_capacity(64),
             ready: Vec::new(),
             dispatched: std::cell::Cell::new(0),
         };
@@ -207,12 +224,26 @@ pub(crate) struct Shared {
     pub stopping: Arc<AtomicBool>,
 }
 
+// ANCHOR: polls
+/// The loop's two polls. New connections, and the listeners, are registered
+/// with `fresh` until their first answer has gone out; then they move to
+/// `main`. Every turn looks at `fresh` first, so a new client is never
+/// queued behind a thousand busy keep-alive connections (all of them ready,
+/// all of them ahead of it in `main`'s first-come, first-served list).
+/// `fresh` is itself registered with `main`, so news there wakes the loop.
+struct Polls {
+    main: Poll,
+    fresh: Poll,
+}
+// ANCHOR_END: polls
+
 /// The event loop's own state: whichever thread holds it runs the loop.
 pub(crate) struct Core {
-    poll: Poll,
+    polls: Polls,
     listeners: Vec<Listener>,
     state: LoopState,
     events: Events,
+    fresh_events: Events,
     /// Connections a worker has news for (reused from turn to turn).
     ready: Vec<Token>,
     /// Requests handed to workers so far (for `max_requests`).
@@ -242,7 +273,7 @@ impl Core {
         } else {
             self.state.poll_timeout(Instant::now())
         };
-        let polled = self.poll.poll(&mut self.events, timeout);
+        let polled = self.polls.main.poll(&mut self.events, timeout);
         shared.notifier.after_poll();
         if let Err(error) = polled {
             if error.kind() == io::ErrorKind::Interrupted {
@@ -261,35 +292,46 @@ impl Core {
         };
         let state = &mut self.state;
 
-        for event in self.events.iter() {
-            let token = event.token();
-            if token == WAKER {
-                continue; // the ready list below is checked on every turn
-            }
-            if token.0 > FIRST_LISTENER - self.listeners.len() {
-                let index = FIRST_LISTENER - token.0;
-                state.accept(&mut self.listeners, index, &self.poll, &ctx);
-                continue;
-            }
-            if let Some(connection) = state.connections.get_mut(token.0) {
-                let closed_or_failed = event.is_read_closed() || event.is_error();
-                if event.is_readable() || closed_or_failed {
-                    connection.mark_readable(closed_or_failed);
+        // New clients first: accepts, and first requests. (A full batch may
+        // have left `fresh`'s own event behind in `main`: look anyway.)
+        let batch_full = self.events.iter().count() == self.events.capacity();
+        if batch_full || self.events.iter().any(|event| event.token() == FRESH) {
+            loop {
+                match self.polls.fresh.poll(&mut self.fresh_events, Some(Duration::ZERO)) {
+                    Ok(()) => {}
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) => return Err(error),
                 }
-                connection.drive(&ctx);
+                for event in self.fresh_events.iter() {
+                    state.on_event(event, &mut self.listeners, &self.polls, &ctx);
+                }
+                // Edge-triggered: `fresh` says "news" once; take it all.
+                if self.fresh_events.iter().count() < self.fresh_events.capacity() {
+                    break;
+                }
             }
-            state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
         }
 
+        let polls = &self.polls;
+
+        // Then the answers workers produced (the last turn's jobs, usually):
+        // written before anything else is read, they wait the least.
         shared.notifier.take(&mut self.ready);
         for token in self.ready.drain(..) {
             if let Some(connection) = state.connections.get_mut(token.0) {
                 connection.drive(&ctx);
             }
-            state.after_drive(token.0, &mut self.listeners, &self.poll, &ctx);
+            state.after_drive(token.0, &mut self.listeners, polls, &ctx);
         }
 
-        state.expire_timers(&mut self.listeners, &self.poll, &ctx);
+        // Then everyone else.
+        for event in self.events.iter() {
+            if event.token() != WAKER && event.token() != FRESH {
+                state.on_event(event, &mut self.listeners, polls, &ctx);
+            }
+        }
+
+        state.expire_timers(&mut self.listeners, polls, &ctx);
         // A loop that never runs jobs: wake another worker when jobs wait
         // while every awake worker is blocked.
         state.pool_check = if runs_jobs { None } else { pool.unstall(ctx.now).map(|after| ctx.now + after) };
@@ -312,7 +354,7 @@ impl Core {
         if state.accept_paused_until.is_some_and(|until| until <= ctx.now) {
             state.accept_paused_until = None;
             for index in 0..self.listeners.len() {
-                state.accept(&mut self.listeners, index, &self.poll, &ctx);
+                state.accept(&mut self.listeners, index, polls, &ctx);
             }
         }
         // ANCHOR_END: turn
@@ -335,7 +377,7 @@ impl Core {
                     log::info!("stopping: no new connections; finishing in-flight requests");
                     shared.stopping.store(true, Ordering::SeqCst);
                     for listener in &mut self.listeners {
-                        let _ = listener.deregister(self.poll.registry());
+                        let _ = listener.deregister(polls.fresh.registry());
                     }
                     self.listeners.clear(); // closes our copy of each socket
                     state.stop_deadline = Some(ctx.now + shared.config.graceful_timeout);
@@ -343,7 +385,7 @@ impl Core {
                         if let Some(connection) = state.connections.get_mut(key) {
                             connection.on_stop(ctx.now);
                         }
-                        state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
+                        state.after_drive(key, &mut self.listeners, polls, &ctx);
                     }
                 }
                 let deadline_passed = state.stop_deadline.is_some_and(|d| d <= ctx.now);
@@ -355,7 +397,7 @@ impl Core {
                         if let Some(connection) = state.connections.get_mut(key) {
                             connection.close();
                         }
-                        state.after_drive(key, &mut self.listeners, &self.poll, &ctx);
+                        state.after_drive(key, &mut self.listeners, polls, &ctx);
                     }
                 }
                 if state.connections.len == 0 {
@@ -404,24 +446,35 @@ impl LoopState {
     // ANCHOR: accept
     /// Accepts until the listener says `WouldBlock` (edge-triggered readiness
     /// fires once per burst, so one accept per event would strand the rest).
-    fn accept(&mut self, listeners: &mut [Listener], index: usize, poll: &Poll, ctx: &LoopContext<'_>) {
+    fn accept(&mut self, listeners: &mut [Listener], index: usize, polls: &Polls, ctx: &LoopContext<'_>) {
         let Some(listener) = listeners.get(index) else {
             return;
         };
         while self.connections.len < ctx.config.max_connections && self.accept_paused_until.is_none() {
             match listener.accept() {
-                Ok((mut stream, peer)) => {
+                Ok((stream, peer)) => {
                     let key = self.connections.vacant_key();
                     if key >= FIRST_LISTENER - listeners.len() {
                         log::error!("connection table full");
                         return;
                     }
-                    if let Err(error) = stream.register(poll.registry(), Token(key)) {
+                    let local = self.local_addrs[index].clone();
+                    let mut connection = Connection::new(stream, Token(key), peer, local, ctx.now);
+                    // Read before registering: a client sends its request
+                    // right after connecting, so it is usually here already,
+                    // and is read (and dispatched) now rather than a turn
+                    // later. Registering afterwards reports anything that
+                    // came meanwhile, and no readiness is reported twice.
+                    connection.mark_readable(false);
+                    connection.drive(ctx);
+                    if connection.is_closed() {
+                        continue; // dropping it closes the socket
+                    }
+                    if let Err(error) = connection.stream_mut().register(polls.fresh.registry(), Token(key)) {
                         log::error!("could not register a connection: {error}");
+                        connection.close();
                         continue;
                     }
-                    let local = self.local_addrs[index].clone();
-                    let connection = Connection::new(stream, Token(key), peer, local, ctx.now);
                     self.connections.insert(connection);
                     self.schedule(key, ctx);
                 }
@@ -438,23 +491,57 @@ impl LoopState {
     }
     // ANCHOR_END: accept
 
-    /// After a connection was driven: remove it if closed, else keep its timer right.
-    fn after_drive(&mut self, key: usize, listeners: &mut [Listener], poll: &Poll, ctx: &LoopContext<'_>) {
+    /// One readiness event from either poll.
+    fn on_event(&mut self, event: &Event, listeners: &mut [Listener], polls: &Polls, ctx: &LoopContext<'_>) {
+        let token = event.token();
+        if token.0 > FIRST_LISTENER - listeners.len() && token.0 <= FIRST_LISTENER {
+            self.accept(listeners, FIRST_LISTENER - token.0, polls, ctx);
+            return;
+        }
+        if let Some(connection) = self.connections.get_mut(token.0) {
+            let closed_or_failed = event.is_read_closed() || event.is_error();
+            if event.is_readable() || closed_or_failed {
+                connection.mark_readable(closed_or_failed);
+            }
+            connection.drive(ctx);
+        }
+        self.after_drive(token.0, listeners, polls, ctx);
+    }
+
+    /// After a connection was driven: remove it if closed, move it to the
+    /// main poll once it has had its first answer, keep its timer right.
+    fn after_drive(&mut self, key: usize, listeners: &mut [Listener], polls: &Polls, ctx: &LoopContext<'_>) {
         let Some(connection) = self.connections.get_mut(key) else {
             return;
         };
         if !connection.is_closed() {
-            self.schedule(key, ctx);
-            return;
+            if connection.in_fresh_poll && connection.has_been_answered() {
+                // Registering with `main` reports at once what is already
+                // readable, so nothing that came meanwhile is missed.
+                connection.in_fresh_poll = false;
+                let stream = connection.stream_mut();
+                let moved = stream
+                    .deregister(polls.fresh.registry())
+                    .and_then(|()| stream.register(polls.main.registry(), Token(key)));
+                if let Err(error) = moved {
+                    log::error!("could not move a connection to the main poll: {error}");
+                    connection.close();
+                }
+            }
+            if !connection.is_closed() {
+                self.schedule(key, ctx);
+                return;
+            }
         }
         let was_full = self.connections.len >= ctx.config.max_connections;
         if let Some(mut connection) = self.connections.remove(key) {
+            let poll = if connection.in_fresh_poll { &polls.fresh } else { &polls.main };
             let _ = connection.stream_mut().deregister(poll.registry());
         }
         if was_full {
             // We stopped accepting at the cap; connections may be waiting in the backlog.
             for index in 0..listeners.len() {
-                self.accept(listeners, index, poll, ctx);
+                self.accept(listeners, index, polls, ctx);
             }
         }
     }
@@ -472,7 +559,7 @@ impl LoopState {
         }
     }
 
-    fn expire_timers(&mut self, listeners: &mut [Listener], poll: &Poll, ctx: &LoopContext<'_>) {
+    fn expire_timers(&mut self, listeners: &mut [Listener], polls: &Polls, ctx: &LoopContext<'_>) {
         while let Some(Reverse((at, key))) = self.timers.peek().copied() {
             if at > ctx.now {
                 break;
@@ -485,7 +572,7 @@ impl LoopState {
                 connection.timer_at = None;
             }
             connection.on_deadline(ctx);
-            self.after_drive(key, listeners, poll, ctx);
+            self.after_drive(key, listeners, polls, ctx);
         }
     }
     // ANCHOR_END: timers
