@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -91,6 +92,40 @@ IDLE = [
     ("bjoern", lambda port: SERVERS["bjoern"][1]("apps:hello", port)),
     ("pyruvate", lambda port: SERVERS["pyruvate"][1]("apps:hello", port)),
 ]
+
+# --------------------------------------------------------------------- ceiling
+# Not a WSGI server: nginx answering the same 13 bytes from its config, with no
+# application at all. What it reaches under the same wrk is about as much as
+# this machine and load generator allow any server on `hello`; the "ceiling"
+# table sets the WSGI servers' numbers against it.
+CEILING_SETTINGS = "worker_processes 2; return 200 \"Hello, world!\" (static, no application)"
+
+
+def nginx_argv(_app, port):
+    prefix = tempfile.mkdtemp(prefix="wsgi-bench-nginx-")
+    conf = os.path.join(prefix, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 2;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    keepalive_requests 100000000;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ default_type text/plain; return 200 "{apps.HELLO.decode()}"; }}
+    }}
+}}
+""")
+    return [shutil.which("nginx") or "/usr/sbin/nginx", "-p", prefix, "-c", conf]
+
 
 # ------------------------------------------------------------- process control
 STARTED = []  # Popen objects of every server we started
@@ -292,9 +327,9 @@ class Probe(threading.Thread):
             raise ValueError(f"bad answer {data[:40]!r}")
 
 
-def bench_one(server, scenario, args, logdir):
+def bench_one(server, scenario, args, logdir, argv=None):
     """Starts `server` on the scenario's app, warms it up, runs wrk `repeats` times."""
-    _settings, argv, _mod = SERVERS[server]
+    argv = argv or SERVERS[server][1]
     app = SCENARIOS[scenario][0]
     port = free_port()
     log = open(os.path.join(logdir, f"{server}-{scenario}.log"), "w")
@@ -466,6 +501,31 @@ def idle_table(rows):
     return lines + [""]
 
 
+def ceiling_table(ceiling, results, servers):
+    lines = [
+        "Ceiling: nginx answering the same 13 bytes from its configuration, no application "
+        f"(`{CEILING_SETTINGS}`), under the same `wrk -t2 -c64`. wrk shares the two cores, so "
+        "this is about as far as any server gets on `hello` here. of ceiling is a server's "
+        "hello req/s divided by nginx's.",
+        "",
+        "| server | hello req/s | of ceiling | CPU µs/req |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    if "failed" in ceiling:
+        return lines + [f"| nginx | {ceiling['failed']} | | |", ""]
+    top = ceiling["rps"]
+    lines.append(f"| nginx (ceiling) | {top:.0f} | 1.00 | {ceiling['cpu_us']:.1f} |")
+    for server in servers:
+        r = results.get(("hello", server))
+        if r and "failed" not in r:
+            lines.append(f"| {server} | {r['rps']:.0f} | {r['rps'] / top:.2f} | {r['cpu_us']:.1f} |")
+    granian = results.get(("hello", "granian"))
+    if granian and "failed" not in granian:
+        lines += ["", f"Twice granian's hello would be {2 * granian['rps']:.0f} req/s, "
+                      f"{2 * granian['rps'] / top:.2f} of the ceiling."]
+    return lines + [""]
+
+
 def main():
     global OURS  # --ours replaces it
     p = argparse.ArgumentParser(description=__doc__)
@@ -473,7 +533,7 @@ def main():
     p.add_argument("--duration", type=int, help="seconds per wrk run (default 5; 3 with --quick)")
     p.add_argument("--repeats", type=int, help="wrk runs per cell, median kept (default 3; 1 with --quick)")
     p.add_argument("--servers", default=",".join(SERVERS))
-    p.add_argument("--scenarios", default=",".join([*SCENARIOS, "idle"]),
+    p.add_argument("--scenarios", default=",".join([*SCENARIOS, "ceiling", "idle"]),
                    help="comma-separated; 'idle' is the idle-memory table (default: all)")
     p.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
     p.add_argument("--ours", default=OURS, help="the wsgi-server binary (default: the release build)")
@@ -486,8 +546,10 @@ def main():
 
     fd_limit = raise_fd_limit()
     servers = [s for s in args.servers.split(",") if s]
-    scenarios = [s for s in args.scenarios.split(",") if s and s != "idle"]
+    scenarios = [s for s in args.scenarios.split(",") if s and s not in ("idle", "ceiling")]
     idle = "idle" in args.scenarios.split(",")
+    ceiling = None
+    run_ceiling = "ceiling" in args.scenarios.split(",")
     if "c1000" in scenarios and fd_limit < 2100:
         print(f"warning: only {fd_limit} file descriptors; c1000 will see errors", file=sys.stderr)
     missing = {s for s in servers if not importable(SERVERS[s][2])}
@@ -508,6 +570,11 @@ def main():
                 else:
                     print(f"    {res['rps']:.0f} req/s, p99 {res['p99_ms']:.2f} ms, "
                           f"{res['errors']} errors", file=sys.stderr)
+        if run_ceiling:
+            print("--- hello on nginx (the ceiling) ...", file=sys.stderr, flush=True)
+            ceiling, tail = bench_one("nginx", "hello", args, logdir, argv=nginx_argv)
+            if "failed" in ceiling:
+                print(f"    FAILED: {ceiling['failed']}\n{tail}", file=sys.stderr)
         for index, (server, argv) in enumerate(IDLE if idle else []):
             if server not in servers:
                 continue
@@ -543,6 +610,7 @@ def main():
         "",
         *(main_table(results, scenarios, servers) if scenarios else []),
         *(probe_table(results, servers) if "c1000" in scenarios else []),
+        *(ceiling_table(ceiling, results, servers) if run_ceiling else []),
         *(idle_table(idle_rows) if idle else []),
     ]
     table = "\n".join(lines).rstrip() + "\n"

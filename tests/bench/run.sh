@@ -8,8 +8,10 @@
 #   (--ours PATH benchmarks another wsgi-server binary than the release build)
 #
 # Scenarios: hello, hello-close, environ, slow, big, upload, c1000 (wrk -c1000
-# plus a probe timing a fresh connection every 250 ms), and idle (a separate
-# table: each server with one worker, its RSS at rest after one request).
+# plus a probe timing a fresh connection every 250 ms), ceiling (nginx answering
+# hello's 13 bytes from its config: what this machine and wrk allow any server)
+# and idle (a separate table: each server with one worker, its RSS at rest
+# after one request).
 #
 # It installs what it needs by itself, project-locally: a virtualenv
 # tests/bench/.venv with the peers, Debian's wrk and libev-dev (for bjoern) when
@@ -31,6 +33,7 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 need_apt=()
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 [ -e /usr/include/ev.h ] || need_apt+=(libev-dev)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 if [ ${#need_apt[@]} -gt 0 ]; then
     step "installing ${need_apt[*]} (Debian)"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" \
