@@ -89,8 +89,11 @@ impl EnvironBuilder {
         // Keys every request sets, present in advance (their values are
         // replaced per request): a copy of the base then has room for them,
         // and filling it in replaces values instead of growing the dict.
+        // The keys are the interned strings `build` uses (`intern!` finds the
+        // same object): a lookup then matches on the pointer, without
+        // comparing characters.
         for key in PER_REQUEST_KEYS {
-            base.set_item(key, py.None())?;
+            base.set_item(PyString::intern(py, key), py.None())?;
         }
         let interned = |text: &str| PyString::intern(py, text).unbind();
         Ok(EnvironBuilder {
