@@ -90,6 +90,8 @@ pub struct Connection {
     taken: Vec<OutChunk>,
     /// Edge-triggered readiness: the socket may have unread bytes.
     readable: bool,
+    /// The request being answered was the client's last by its own word.
+    client_asked_to_close: bool,
     /// The last readiness event also said "closed" or "error": read on until
     /// the socket answers 0, an error or `WouldBlock` (see [`Self::read_more`]).
     read_to_the_end: bool,
@@ -126,6 +128,7 @@ impl Connection {
             in_flight: None,
             taken: Vec::new(),
             readable: false,
+            client_asked_to_close: false,
             read_to_the_end: false,
             read_closed: false,
             idle_since: now,
@@ -148,9 +151,10 @@ impl Connection {
         self.phase == Phase::Closed
     }
 
-    /// The first response has been handed over (the connection lives on).
+    /// The first response has been handed over, and the connection waits
+    /// for another request (one that is closing never needs to move polls).
     pub fn has_been_answered(&self) -> bool {
-        self.requests_served > 0
+        self.requests_served > 0 && self.phase == Phase::Reading
     }
 
     /// The socket reported readiness (edge-triggered: remember it).
@@ -237,6 +241,7 @@ impl Connection {
                     line.extend_from_slice(&request.head.target);
                     self.dispatched = Some((ctx.now, line, false));
                 }
+                self.client_asked_to_close = !request.head.keep_alive;
                 self.in_flight = Some(outbox);
                 self.request_started = None;
                 self.phase = Phase::Responding;
@@ -254,6 +259,8 @@ impl Connection {
 
     fn refuse(&mut self, error: &HttpError, ctx: &LoopContext<'_>) {
         log::info!("{}: refused a request: {error}", peer_label(&self.peer));
+        // More input may follow a request we could not read: linger.
+        self.client_asked_to_close = false;
         self.out.push_bytes(error_response(error, ctx.server_name));
         self.phase = Phase::Closing;
     }
@@ -358,6 +365,14 @@ impl Connection {
             return false; // flush first
         }
         if self.read_closed {
+            self.close();
+        } else if self.client_asked_to_close && self.read_buf.is_empty() {
+            // The client's own request said this is its last (HTTP/1.1
+            // `Connection: close`, or HTTP/1.0 without keep-alive), so it
+            // sends nothing more (RFC 9112 §9.6) and there is no input left
+            // to turn our close into a reset: close now, as a client that
+            // opens a connection per request expects, without the shutdown,
+            // the wait for its FIN and the read of it.
             self.close();
         } else {
             if let Err(e) = self.stream.shutdown_write() {

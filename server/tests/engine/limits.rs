@@ -158,3 +158,25 @@ fn connections_over_the_cap_wait_for_a_free_slot() {
     let response = read_response(&mut BufReader::new(&third), false).unwrap().unwrap();
     assert_eq!(response.echo("path").as_deref(), Some("/third"));
 }
+
+/// A client whose own request said `Connection: close` is closed at once,
+/// without the lingering close (shutdown, then wait up to 2 s for its FIN)
+/// that protects clients who may still be sending: it frees its slot at once.
+#[test]
+fn a_client_that_asked_to_close_frees_its_slot_at_once() {
+    let server = TestServer::echo(Config { max_connections: 1, ..Config::default() });
+    let mut first = connect(server.addr);
+    first.write_all(b"GET /last HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n").unwrap();
+    let answer = read_to_close(&mut first);
+    assert_eq!(parse_responses(&answer, &[false])[0].status, 200);
+    // `first` stays open and sends no FIN. A lingering server would hold the
+    // only slot for two seconds; this one has closed it already.
+    let mut second = connect(server.addr);
+    second.write_all(&crate::common::get("/next")).unwrap();
+    second.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let response = read_response(&mut BufReader::new(&second), false)
+        .expect("answered within a second: the first connection's slot was freed at once")
+        .unwrap();
+    assert_eq!(response.echo("path").as_deref(), Some("/next"));
+    drop(first);
+}
