@@ -157,10 +157,6 @@ impl WorkerPool {
         }
     }
 
-    pub fn is_closed(&self) -> bool {
-        lock(&self.queue).closed
-    }
-
     // ANCHOR: run_queued
     /// Runs queued jobs back to back, in one batch, until the queue is empty
     /// or `enough()` says to stop: for the WSGI gateway, one GIL acquisition

@@ -5,9 +5,10 @@
 //!
 //! 1. `poll` waits until a socket is ready, a worker has output (the waker),
 //!    or the next deadline comes due;
-//! 2. listeners accept until `WouldBlock`;
-//! 3. ready connections are driven (read, parse, dispatch, write);
-//! 4. connections with worker output are driven;
+//! 2. new clients first: the listeners accept until `WouldBlock`, and
+//!    connections that have not had an answer yet are driven (see [`Polls`]);
+//! 3. connections with worker output are driven (their answers go out);
+//! 4. the other ready connections are driven (read, parse, dispatch, write);
 //! 5. expired deadlines are handled.
 //!
 //! The loop's state ([`Core`]) is not tied to one thread: the worker threads
@@ -23,9 +24,8 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
 
 use mio::event::Event;
 use mio::unix::SourceFd;
