@@ -176,6 +176,22 @@ fn max_requests_recycles_workers_without_failing_a_request() {
     assert!(master.stop().success());
 }
 
+/// Waits (at most 10 s) until every thread of `pid` is stopped ("T" in /proc).
+fn wait_until_stopped(pid: &str) {
+    for _ in 0..1000 {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+        let all_stopped = tasks.flatten().all(|task| {
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().next()) == Some("T")
+        });
+        if all_stopped {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("worker {pid} did not stop within 10 s of SIGSTOP");
+}
+
 #[test]
 fn a_frozen_worker_is_killed_and_replaced_after_the_timeout() {
     let dir = app_dir("v1");
@@ -183,6 +199,10 @@ fn a_frozen_worker_is_killed_and_replaced_after_the_timeout() {
     let (frozen, _, _) = master.ask();
     // A stopped process makes no progress at all: its heartbeat goes stale.
     unsafe { libc::kill(frozen.parse().unwrap(), libc::SIGSTOP) };
+    // SIGSTOP takes effect a moment later, thread by thread. A connection
+    // made before then may still be accepted by the worker, and is lost with
+    // it when it is killed (as in any server): wait until it is stopped.
+    wait_until_stopped(&frozen);
     // The master kills it and starts another, which answers (connections
     // made meanwhile wait in the backlog and are served by the new worker).
     let (pid, _, _) = master.ask();
