@@ -28,9 +28,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread::{self, Thread};
 
+use std::time::Duration;
+
 use super::outbox::lock;
-use super::pool::STALL;
 use super::server::{Core, Shared, Turn};
+
+/// How long a lent core's leader may go without starting a job before the
+/// watchdog decides it is stuck and gets the loop going on another thread.
+/// Short enough that a blocking app loses at most this much latency per
+/// extra thread it needs; long enough that a fast app (a "hello" costs
+/// microseconds) is never mistaken for a stuck one.
+pub const STALL: Duration = Duration::from_millis(1);
 
 /// After this many looks in a row (one per [`STALL`]) that found the core not
 /// lent, the watchdog sleeps until the next lend instead of looking again.

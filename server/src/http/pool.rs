@@ -22,18 +22,10 @@
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use super::handler::{Handler, Request};
 use super::outbox::lock;
 use super::responder::Responder;
-
-/// How long a job may run, with nothing else starting, before the engine
-/// decides that it blocks and gets the rest of the work going on another
-/// thread. Short enough that a blocking app loses at most this much latency
-/// per extra thread it needs; long enough that a fast app (a "hello" costs
-/// microseconds) is never mistaken for a stuck one.
-pub const STALL: Duration = Duration::from_millis(1);
 
 /// One request for a worker: the request and where its response goes.
 pub struct Job {
@@ -49,16 +41,11 @@ struct Queue {
     /// last (LIFO) keeps the work on one thread with warm caches, instead of
     /// passing it round all of them (a condition variable wakes the oldest).
     sleeping: Vec<std::thread::Thread>,
-    /// Jobs started so far.
-    started: u64,
 }
 
 impl Queue {
-    /// The next job, counted as started.
     fn take_job(&mut self) -> Option<Job> {
-        let job = self.jobs.pop_front()?;
-        self.started += 1;
-        Some(job)
+        self.jobs.pop_front()
     }
 }
 
@@ -66,9 +53,6 @@ pub struct WorkerPool {
     queue: Mutex<Queue>,
     /// How many worker threads share this queue.
     size: usize,
-    /// For [`unstall`](Self::unstall): the `started` count seen last, and
-    /// when it was seen to change.
-    last_progress: Mutex<(u64, Instant)>,
 }
 
 impl WorkerPool {
@@ -77,7 +61,6 @@ impl WorkerPool {
         WorkerPool {
             queue: Mutex::new(Queue::default()),
             size: size.max(1),
-            last_progress: Mutex::new((0, Instant::now())),
         }
     }
 
@@ -119,30 +102,6 @@ impl WorkerPool {
             }
             None => false,
         }
-    }
-
-    /// For a loop that never runs jobs itself: if jobs have waited [`STALL`]
-    /// with none starting, every awake thread is blocked; wake another.
-    /// Returns how soon to look again (`None`: nothing waits).
-    pub fn unstall(&self, now: Instant) -> Option<Duration> {
-        let (waiting, started) = {
-            let queue = lock(&self.queue);
-            (queue.jobs.len(), queue.started)
-        };
-        let mut last_progress = lock(&self.last_progress);
-        let (seen, since) = *last_progress;
-        if started != seen || waiting == 0 {
-            *last_progress = (started, now);
-            return (waiting > 0).then_some(STALL);
-        }
-        let stuck_for = now.saturating_duration_since(since);
-        if stuck_for < STALL {
-            return Some(STALL - stuck_for);
-        }
-        *last_progress = (started, now);
-        drop(last_progress);
-        self.wake_one(); // if one sleeps
-        Some(STALL)
     }
 
     /// No more sleeping: every thread is woken, and finishes the queue.

@@ -193,7 +193,6 @@ impl Server {
                 local_addrs,
                 next_beat: (self.config.heartbeat.is_some() || self.config.slow_request.is_some())
                     .then(Instant::now),
-                pool_check: None,
             },
             events: Events::with_capacity(EVENTS_PER_TURN),
             fresh_events: Events::with_capacity(64),
@@ -259,8 +258,9 @@ pub(crate) enum Turn {
 
 impl Core {
     /// One turn of the loop: poll, then make all the progress that is possible.
-    /// A loop that runs jobs itself between turns (`runs_jobs`) needs no stall
-    /// checks: a stuck job is the watchdog's to notice.
+    /// `runs_jobs`: the thread will run the queued jobs after this turn, so
+    /// with jobs queued it must not sleep in `poll` (the watchdog, which
+    /// runs none, may).
     pub(crate) fn turn(&mut self, shared: &Shared, runs_jobs: bool) -> io::Result<Turn> {
         let pool = &shared.pool;
         // ANCHOR: turn
@@ -332,9 +332,6 @@ impl Core {
         }
 
         state.expire_timers(&mut self.listeners, polls, &ctx);
-        // A loop that never runs jobs: wake another worker when jobs wait
-        // while every awake worker is blocked.
-        state.pool_check = if runs_jobs { None } else { pool.unstall(ctx.now).map(|after| ctx.now + after) };
 
         // Once a second: tell a master we are alive, report slow requests.
         if state.next_beat.is_some_and(|at| at <= ctx.now) {
@@ -423,8 +420,6 @@ struct LoopState {
     local_addrs: Vec<ListenAddr>,
     /// When the once-a-second chores (heartbeat, slow requests) are next due.
     next_beat: Option<Instant>,
-    /// When to check again for jobs stuck behind blocked workers.
-    pool_check: Option<Instant>,
 }
 
 impl LoopState {
@@ -434,7 +429,6 @@ impl LoopState {
             self.accept_paused_until,
             self.stop_deadline,
             self.next_beat,
-            self.pool_check,
         ]
         .into_iter()
         .flatten()
