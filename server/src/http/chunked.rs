@@ -16,6 +16,7 @@
 //! into the request's headers.
 
 use super::error::HttpError;
+use super::request::is_tchar;
 
 /// Longest chunk-size line we accept (size, extensions and all).
 const MAX_SIZE_LINE: usize = 4096;
@@ -262,11 +263,6 @@ impl ChunkedDecoder {
         self.state = State::Data(size);
         Ok(())
     }
-}
-
-/// `tchar` (RFC 9110 §5.6.2): the bytes a field name (a token) is made of.
-fn is_tchar(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 fn hex_value(byte: u8) -> Option<u8> {

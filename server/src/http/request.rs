@@ -440,3 +440,34 @@ fn parse_content_length(text: &[u8]) -> Result<u64, HttpError> {
         .try_fold(0u64, |acc, digit| acc.checked_mul(10)?.checked_add(u64::from(digit - b'0')))
         .ok_or(HttpError::bad_request("Content-Length too large"))
 }
+
+/// `tchar` (RFC 9110 §5.6.2): the bytes a token, such as a field name, is
+/// made of. A table: one load per byte of every header name checked.
+pub fn is_tchar(byte: u8) -> bool {
+    TCHAR[usize::from(byte)]
+}
+
+const TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+        b += 1;
+    }
+    table
+};
+
+#[cfg(test)]
+mod tests {
+    use super::is_tchar;
+
+    #[test]
+    fn the_tchar_table_is_rfc_9110s() {
+        for b in 0..=255u8 {
+            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), tchar, "byte {b:#04x}");
+        }
+    }
+}

@@ -22,7 +22,7 @@ use super::error::HttpError;
 use super::handler::ResponseHead;
 use super::access_log::{AccessLog, AccessRecord};
 use super::outbox::{ClientGone, FileRegion, OutChunk, Outbox, ResponseEnd};
-use super::request::{RequestHead, Version};
+use super::request::{is_tchar, RequestHead, Version};
 
 /// How the body of the response being written is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -440,7 +440,6 @@ fn invalid_head(head: &ResponseHead) -> Option<&'static str> {
         return Some("control character in the reason phrase");
     }
     for (name, value) in &head.headers {
-        let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         if name.is_empty() || !name.bytes().all(is_tchar) {
             return Some("header name is not a token");
         }

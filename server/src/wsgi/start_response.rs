@@ -16,6 +16,7 @@ use pyo3::exceptions::{PyAssertionError, PyConnectionError, PyTypeError, PyValue
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
+use crate::http::request::is_tchar;
 use crate::http::{ResponseHead, Responder};
 
 /// The response of one request, shared by `start_response`, `write()` and the gateway.
@@ -128,7 +129,7 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
         let value = value.cast::<PyString>().map_err(|_| PyTypeError::new_err("header values must be str"))?;
         let value = value.to_str().map_err(|_| PyValueError::new_err(format!("header {name} is not latin-1")))?;
         // ANCHOR: header_checks
-        if name.is_empty() || !name.bytes().all(is_token_byte) {
+        if name.is_empty() || !name.bytes().all(is_tchar) {
             return Err(PyValueError::new_err(format!("invalid header name {name:?}")));
         }
         if HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)) {
@@ -156,23 +157,6 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
 }
 
 /// RFC 9110 token characters.
-pub fn is_token_byte(b: u8) -> bool {
-    TOKEN_BYTES[usize::from(b)]
-}
-
-/// RFC 9110's `tchar`, as a table: one load per byte of every header name.
-const TOKEN_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
-            || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
-        b += 1;
-    }
-    table
-};
-
 /// The `write(data)` callable: the old, imperative way to send body bytes.
 #[pyclass(frozen, module = "wsgi_server")]
 pub struct WriteCallable {
@@ -209,16 +193,3 @@ pub fn send_chunk(py: Python<'_>, state: &SharedResponse, data: &[u8]) -> PyResu
         .map_err(|_| PyConnectionError::new_err("the client disconnected"))
 }
 // ANCHOR_END: send_chunk
-
-#[cfg(test)]
-mod tests {
-    use super::is_token_byte;
-
-    #[test]
-    fn the_token_table_is_rfc_9110_tchar() {
-        for b in 0..=255u8 {
-            let tchar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-            assert_eq!(is_token_byte(b), tchar, "byte {b:#04x}");
-        }
-    }
-}
