@@ -154,34 +154,105 @@ fn seconds(value: f64) -> Duration {
 }
 
 /// Runs the server described by `cli`; returns the process exit status.
+///
+/// The same binary plays two parts: the whole server (one process), or one
+/// worker started by a master, which it recognises by the sockets it inherits.
+/// With `--workers`, it first becomes the master (see [`crate::master`]).
 pub fn run(cli: Cli) -> i32 {
     crate::logging::init(cli.log_level);
+    match crate::handoff::take_inherited() {
+        Ok(Some(inherited)) => return run_worker(&cli, inherited),
+        Ok(None) => {}
+        Err(error) => {
+            eprintln!("wsgi-server: cannot take the sockets from the master: {error}");
+            return crate::master::BOOT_ERROR;
+        }
+    }
+    if cli.workers.is_some() {
+        return crate::master::become_master(&cli);
+    }
+
+    if let Err(status) = enter_app_dir(&cli) {
+        return status;
+    }
+    let settings = match Settings::of(&cli) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
+    // Listen first: a taken port fails before a slow import, as in gunicorn.
+    let (listeners, socket_files) = match open_listeners(&cli) {
+        Ok(opened) => opened,
+        Err(status) => return status,
+    };
+    let status = serve(&cli, listeners, settings.config, &settings.trusted_proxies, false);
+    drop(socket_files);
+    status
+}
+
+/// One worker of a master: the master already changed directory, checked
+/// the options and opened the sockets.
+fn run_worker(cli: &Cli, inherited: crate::handoff::Inherited) -> i32 {
+    let Ok(settings) = Settings::of(cli) else {
+        return crate::master::BOOT_ERROR;
+    };
+    let heartbeat = inherited.heartbeat.map(|file| {
+        crate::http::config::Heartbeat(Arc::new(move || {
+            let _ = file.set_modified(std::time::SystemTime::now());
+        }))
+    });
+    let config = Config { max_requests: worker_max_requests(cli), heartbeat, ..settings.config };
+    let multiprocess = cli.workers.is_some_and(|n| n > 1);
+    match serve(cli, inherited.listeners, config, &settings.trusted_proxies, multiprocess) {
+        // A worker that cannot load the app tells the master so.
+        1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
+        status => status,
+    }
+}
+
+/// `--chdir`: done once, by the first process; workers inherit the directory.
+pub fn enter_app_dir(cli: &Cli) -> Result<(), i32> {
     if let Some(dir) = &cli.chdir {
         if let Err(error) = std::env::set_current_dir(dir) {
             eprintln!("wsgi-server: cannot change to {}: {error}", dir.display());
-            return 1;
+            return Err(1);
         }
     }
-    let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut config = cli.engine_config();
-    let trusted_proxies = match TrustedProxies::parse(&cli.forwarded_allow_ips) {
-        Ok(trusted) => trusted,
-        Err(problem) => {
-            eprintln!("wsgi-server: --forwarded-allow-ips: {problem}");
-            return 1;
-        }
-    };
-    if let Some(destination) = &cli.access_log {
-        match AccessLog::open(destination, &cli.access_log_format) {
-            Ok(log) => config.access_log = Some(Arc::new(log)),
-            Err(error) => {
-                eprintln!("wsgi-server: cannot open the access log {destination}: {error}");
-                return 1;
+    Ok(())
+}
+
+/// The options that need checking before anything starts. The master checks
+/// them too, so that a typo fails once, plainly, not in every worker.
+pub struct Settings {
+    pub config: Config,
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Settings {
+    pub fn of(cli: &Cli) -> Result<Settings, i32> {
+        let mut config = cli.engine_config();
+        let trusted_proxies = match TrustedProxies::parse(&cli.forwarded_allow_ips) {
+            Ok(trusted) => trusted,
+            Err(problem) => {
+                eprintln!("wsgi-server: --forwarded-allow-ips: {problem}");
+                return Err(1);
+            }
+        };
+        if let Some(destination) = &cli.access_log {
+            match AccessLog::open(destination, &cli.access_log_format) {
+                Ok(log) => config.access_log = Some(Arc::new(log)),
+                Err(error) => {
+                    eprintln!("wsgi-server: cannot open the access log {destination}: {error}");
+                    return Err(1);
+                }
             }
         }
+        Ok(Settings { config, trusted_proxies })
     }
+}
 
-    // Listen first: a taken port fails before a slow import, as in gunicorn.
+/// Opens every `--bind` address. The socket files of Unix sockets are
+/// removed when the returned [`SocketFiles`] is dropped.
+pub fn open_listeners(cli: &Cli) -> Result<(Vec<Listener>, SocketFiles), i32> {
     let mut listeners = Vec::new();
     let mut socket_files = SocketFiles::default();
     for bind in &cli.bind {
@@ -190,60 +261,14 @@ pub fn run(cli: Cli) -> i32 {
             Ok(listener) => listeners.push(listener),
             Err(error) => {
                 eprintln!("wsgi-server: cannot listen on {spec}: {error}");
-                return 1;
+                return Err(1);
             }
         }
         if let BindSpec::Unix(path) = spec {
             socket_files.0.push(path);
         }
     }
-
-    let multiprocess = cli.workers.is_some_and(|n| n > 1);
-    let serve = |listeners, max_requests, heartbeat| {
-        let config = Config { max_requests, heartbeat, ..config.clone() };
-        serve(&cli, listeners, config, &trusted_proxies, &app_dir, multiprocess)
-    };
-    let status = match cli.workers {
-        None => serve(listeners, None, None),
-        Some(workers) => {
-            for listener in &listeners {
-                if let Ok(addr) = listener.local_addr() {
-                    println!("wsgi-server: serving {} on {addr}", cli.app);
-                }
-            }
-            use std::io::Write;
-            let _ = std::io::stdout().flush();
-            let graceful = config.graceful_timeout;
-            // Every worker serves its own copy (inherited across fork) of the sockets.
-            let timeout = (cli.timeout > 0.0).then(|| seconds(cli.timeout));
-            // The master's own copies; closed when a stop begins (see master::run).
-            let listeners = std::cell::RefCell::new(listeners);
-            crate::master::run(
-                workers,
-                graceful,
-                timeout,
-                |heartbeat| {
-                    let heartbeat = heartbeat.map(|file| {
-                        crate::http::config::Heartbeat(Arc::new(move || {
-                            let _ = file.set_modified(std::time::SystemTime::now());
-                        }))
-                    });
-                    // In the forked worker: the master's sockets themselves, not
-                    // duplicates, so that when the worker stops listening no copy
-                    // of them stays open in it.
-                    let mine = std::mem::take(&mut *listeners.borrow_mut());
-                    match serve(mine, worker_max_requests(&cli), heartbeat) {
-                        // A worker that cannot load the app tells the master so.
-                        1 if !WORKER_BOOTED.load(std::sync::atomic::Ordering::SeqCst) => crate::master::BOOT_ERROR,
-                        status => status,
-                    }
-                },
-                || listeners.borrow_mut().clear(),
-            )
-        }
-    };
-    drop(socket_files);
-    status
+    Ok((listeners, socket_files))
 }
 
 /// Set by a worker once its application is loaded: a worker that fails
@@ -266,21 +291,15 @@ fn worker_max_requests(cli: &Cli) -> Option<u64> {
 
 /// Starts Python, loads the app and serves until stopped: the whole life of
 /// a single-process server, or of one worker.
-fn serve(
-    cli: &Cli,
-    listeners: Vec<Listener>,
-    config: Config,
-    trusted_proxies: &TrustedProxies,
-    app_dir: &std::path::Path,
-    multiprocess: bool,
-) -> i32 {
+fn serve(cli: &Cli, listeners: Vec<Listener>, config: Config, trusted_proxies: &TrustedProxies, multiprocess: bool) -> i32 {
+    let app_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     // Built-in `wsgi_framework` (framework/), so apps can import it with no pip install.
     pyo3::append_to_inittab!(wsgi_framework);
     interpreter::initialize();
     let argv: Vec<String> = std::env::args().collect();
     let handler = Python::attach(|py| -> Result<WsgiHandler, String> {
         let describe = |error: PyErr| interpreter::format_exception(py, &error);
-        interpreter::prepare(py, app_dir, &cli.pythonpath, &argv).map_err(describe)?;
+        interpreter::prepare(py, &app_dir, &cli.pythonpath, &argv).map_err(describe)?;
         let app = interpreter::load_app(py, &cli.app).map_err(describe)?;
         let settings = EnvironSettings {
             url_scheme: "http".to_string(),
@@ -313,7 +332,6 @@ fn serve(
     }
     if cli.workers.is_some() {
         WORKER_BOOTED.store(true, std::sync::atomic::Ordering::SeqCst);
-        crate::master::worker_booted();
         log::info!("worker {} serving {}", std::process::id(), cli.app);
     } else {
         for addr in server.local_addrs().unwrap_or_default() {

@@ -8,6 +8,7 @@
 //!   turns TERM, INT and QUIT into orderly stops.
 
 pub mod cli;
+pub mod handoff;
 pub mod http;
 pub mod listen;
 pub mod logging;

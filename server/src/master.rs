@@ -1,10 +1,13 @@
 //! The master process of `--workers N`: gunicorn's "arbiter", in Rust.
 //!
-//! The master opens the listening sockets, then forks N workers. Each worker
-//! inherits the sockets, starts its own Python, imports the app and runs its
-//! own event loop; the kernel hands each new connection to one of them. The
-//! master itself never starts Python: it stays small, and a fork from it
-//! always gives a fresh interpreter (which is how HUP reloads new code).
+//! The master opens the listening sockets, then starts N workers. Each worker
+//! is a fresh `wsgi-server` process that inherits the sockets (see
+//! [`crate::handoff`]), starts its own Python, imports the app and runs its own
+//! event loop; the kernel hands each new connection to one of them. The
+//! master never starts Python. It is its own small binary,
+//! `wsgi-server-master`, which `wsgi-server --workers N` becomes at once
+//! (`exec`), so it does not even map libpython. And since every worker starts
+//! from the program on disk, HUP reloads new code, and a new binary too.
 //!
 //! Its job is to keep the right number of workers alive:
 //!
@@ -26,13 +29,20 @@
 //! Signals are read from signal-hook's queue in the master's only thread,
 //! which wakes ten times a second to reap workers and keep their number right.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::ffi::OsString;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTTIN, SIGTTOU};
 use signal_hook::iterator::Signals;
+
+use crate::cli::{self, Cli};
+use crate::handoff;
 
 /// Exit status of a worker that could not load the application.
 pub const BOOT_ERROR: i32 = 3;
@@ -54,8 +64,77 @@ struct Worker {
     retiring: bool,
 }
 
-/// Runs the master until it is stopped; `work` is what each forked worker
-/// runs (it returns the worker's exit status). `stop_listening` is called
+/// The master's own binary, installed beside `wsgi-server`.
+pub const MASTER_BINARY: &str = "wsgi-server-master";
+/// How `wsgi-server` tells the master binary which program the workers run.
+pub const WORKER_EXE: &str = "WSGI_SERVER_WORKER_EXE";
+
+/// `wsgi-server --workers N`: this process becomes the master. The master
+/// binary beside this one replaces its program (the pid stays, so a signal
+/// sent to the pid that was started reaches the master). If it is not there
+/// (`cargo run` builds only the binary it runs), this process is the master
+/// itself: everything works the same, it just keeps libpython mapped.
+pub fn become_master(cli: &Cli) -> i32 {
+    let worker = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(error) => {
+            eprintln!("wsgi-server: cannot find its own binary to start workers from: {error}");
+            return 1;
+        }
+    };
+    let master = worker.with_file_name(MASTER_BINARY);
+    if master.is_file() {
+        let error = Command::new(&master).args(std::env::args_os().skip(1)).env(WORKER_EXE, &worker).exec();
+        eprintln!("wsgi-server: cannot run {}: {error}", master.display());
+        return 1;
+    }
+    log::info!("{MASTER_BINARY} is not beside {}: the master runs in this process", worker.display());
+    main(cli, worker)
+}
+
+/// The master's whole life, in whichever binary: check the options, open the
+/// sockets, then keep `--workers` copies of `worker_exe` running until stopped.
+pub fn main(cli: &Cli, worker_exe: PathBuf) -> i32 {
+    if let Err(status) = cli::enter_app_dir(cli) {
+        return status;
+    }
+    if let Err(status) = cli::Settings::of(cli) {
+        return status;
+    }
+    let (listeners, socket_files) = match cli::open_listeners(cli) {
+        Ok(opened) => opened,
+        Err(status) => return status,
+    };
+    for listener in &listeners {
+        if let Ok(addr) = listener.local_addr() {
+            println!("wsgi-server: serving {} on {addr}", cli.app);
+        }
+    }
+    // Tests and scripts read that line through a pipe: make sure it leaves now.
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    // Every worker gets the server's own arguments: it parses them as the
+    // master did, and tells from the inherited sockets that it is a worker.
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let fds: Vec<RawFd> = listeners.iter().map(AsRawFd::as_raw_fd).collect();
+    // The master's own copies; closed when a stop begins (see `run`).
+    let listeners = RefCell::new(listeners);
+    let settings = cli.engine_config();
+    let timeout = (cli.timeout > 0.0).then(|| Duration::try_from_secs_f64(cli.timeout).unwrap_or(Duration::MAX));
+    let status = run(
+        cli.workers.unwrap_or(1),
+        settings.graceful_timeout,
+        timeout,
+        |heartbeat| handoff::start_worker(&worker_exe, &args, &fds, heartbeat),
+        || listeners.borrow_mut().clear(),
+    );
+    drop(socket_files);
+    status
+}
+
+/// Runs the master until it is stopped; `start_worker` starts one worker (with
+/// the heartbeat file it should refresh) and returns its pid. `stop_listening` is called
 /// once, when a stop begins: the master closes its copies of the listening
 /// sockets, so that once the workers have closed theirs a new client is
 /// refused at once instead of waiting in a backlog nobody accepts from (and
@@ -64,7 +143,7 @@ pub fn run(
     workers: usize,
     graceful_timeout: Duration,
     timeout: Option<Duration>,
-    mut work: impl FnMut(Option<std::fs::File>) -> i32,
+    mut start_worker: impl FnMut(Option<&std::fs::File>) -> std::io::Result<libc::pid_t>,
     mut stop_listening: impl FnMut(),
 ) -> i32 {
     let mut signals = match Signals::new([SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGCHLD]) {
@@ -173,33 +252,14 @@ pub fn run(
             }
             while current(&alive) < target && Instant::now() >= next_spawn {
                 let heartbeat = timeout.and_then(|_| tempfile::tempfile().ok());
-                match unsafe { libc::fork() } {
-                    -1 => {
-                        log::error!("fork failed: {}", std::io::Error::last_os_error());
-                        next_spawn = Instant::now() + MAX_BACKOFF;
-                    }
-                    0 => {
-                        // The worker. It must not react to the master's signals:
-                        // closing our copy of the master's signal pipe and
-                        // unregistering its handlers leaves those to the master.
-                        drop(signals);
-                        // Dropping them does not restore the default actions (the
-                        // handlers stay, with nothing to do), so until the worker has
-                        // booted and installed its own graceful handling, TERM would
-                        // be ignored: a master killed while its workers import a slow
-                        // app left them serving as orphans. Until then a stop signal
-                        // ends the worker at once; `worker_booted` switches that off.
-                        let booting = WORKER_BOOTING.get_or_init(|| Arc::new(AtomicBool::new(true)));
-                        for signal in [SIGTERM, SIGINT, SIGQUIT] {
-                            let _ = signal_hook::flag::register_conditional_shutdown(signal, 0, Arc::clone(booting));
-                        }
-                        // If the master dies, so do we (no orphans serving stale code).
-                        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
-                        std::process::exit(work(heartbeat));
-                    }
-                    pid => {
+                match start_worker(heartbeat.as_ref()) {
+                    Ok(pid) => {
                         log::info!("booting worker {pid}");
                         alive.insert(pid, Worker { generation, started: Instant::now(), heartbeat, retiring: false });
+                    }
+                    Err(error) => {
+                        log::error!("cannot start a worker: {error}");
+                        next_spawn = Instant::now() + MAX_BACKOFF;
                     }
                 }
             }
@@ -230,17 +290,6 @@ pub fn run(
             }
         }
         std::thread::sleep(TICK);
-    }
-}
-
-/// Set in a forked worker while it boots: a stop signal then ends it at once.
-static WORKER_BOOTING: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-
-/// Called by a worker once its own signal handling is in place: from now on
-/// TERM and INT mean a graceful stop, as everywhere else.
-pub fn worker_booted() {
-    if let Some(booting) = WORKER_BOOTING.get() {
-        booting.store(false, Ordering::SeqCst);
     }
 }
 

@@ -353,3 +353,77 @@ fn workers_still_importing_the_app_die_with_their_master() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn the_master_runs_without_python_and_hands_its_workers_only_their_sockets() {
+    // The app reports what a worker's process looks like from inside: any
+    // environment variable of ours, and every socket or unlinked file (the
+    // heartbeat) that a program it started would inherit (one not marked
+    // close-on-exec). Whatever the test runner itself passed down may stay.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pidapp.py"),
+        r#"
+import fcntl, os
+
+def application(environ, start_response):
+    ours = sorted(k for k in os.environ if k.startswith("WSGI_SERVER"))
+    leaked = []
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            what = os.readlink(f"/proc/self/fd/{fd}")
+            if not fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC and (
+                    what.startswith("socket:") or what.endswith("(deleted)")):
+                leaked.append(fd)
+        except OSError:
+            pass  # the directory listing's own descriptor, closed by now
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [f"{os.getpid()} env={ours} inheritable={leaked}".replace(", ", ",").encode()]
+"#,
+    )
+    .unwrap();
+    let master = Master::start(dir.path(), &["--workers", "1", "--timeout", "30"]);
+    let (worker, env, inheritable) = master.ask();
+    assert_eq!(env, "env=[]", "the handoff's variables must not reach the app");
+    assert_eq!(inheritable, "inheritable=[]", "the inherited sockets must be close-on-exec again");
+
+    let exe = |pid: &str| std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+    let maps = |pid: &str| std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let master_pid = master.child.id().to_string();
+    // The pid we started is the master now, running its own binary...
+    assert!(exe(&master_pid).ends_with("wsgi-server-master"), "{:?}", exe(&master_pid));
+    assert!(!maps(&master_pid).contains("libpython"), "the master must not map libpython");
+    // ...and the worker is a wsgi-server of its own, with Python.
+    assert!(exe(&worker).ends_with("wsgi-server"), "{:?}", exe(&worker));
+    assert!(maps(&worker).contains("libpython"));
+    assert!(master.stop().success());
+}
+
+#[test]
+fn without_the_master_binary_beside_it_the_master_runs_in_process() {
+    // `cargo run` builds only the binary it runs: a lone wsgi-server must
+    // still manage workers, being its own master.
+    let lone = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let exe = lone.path().join("wsgi-server");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_wsgi-server"), &exe).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_wsgi-server"), &exe).unwrap();
+    }
+    let dir = app_dir("v1");
+    let mut command = Command::new(&exe);
+    command
+        .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "1", "pidapp"])
+        .stderr(Stdio::piped());
+    let (child, address) = support::spawn_and_wait(command);
+    let mut master = Master { child, address: address.trim_start_matches("http://").to_string() };
+    let mut stderr = master.child.stderr.take().unwrap();
+    let (worker, version, _) = master.ask();
+    assert_eq!(version, "v1");
+    assert_ne!(worker, master.child.id().to_string(), "a worker answers, not the master");
+    let master_exe = std::fs::read_link(format!("/proc/{}/exe", master.child.id())).unwrap();
+    assert_eq!(master_exe, exe);
+    assert!(master.stop().success());
+    let mut log = String::new();
+    stderr.read_to_string(&mut log).unwrap();
+    assert!(log.contains("wsgi-server-master is not beside"), "{log}");
+}
