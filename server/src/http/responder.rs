@@ -22,7 +22,7 @@ use super::error::HttpError;
 use super::handler::ResponseHead;
 use super::access_log::{AccessLog, AccessRecord};
 use super::outbox::{ClientGone, FileRegion, OutChunk, Outbox, ResponseEnd};
-use super::request::{is_tchar, RequestHead, Version};
+use super::request::{RequestHead, Version};
 
 /// How the body of the response being written is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,34 +287,15 @@ impl Responder {
         let status = head.status;
         self.status = status;
         let forbids_body = (100..200).contains(&status) || status == 204 || status == 304;
-        let mut declared_length = None;
-        let mut has_date = false;
-        let mut has_server = false;
-        // ANCHOR: app_headers
-        // What the handler's headers ask of the framing. They are written
-        // below, as they are, except those the server owns (`server_owns`).
-        for (name, value) in &head.headers {
-            if name.eq_ignore_ascii_case("content-length") {
-                // Kept aside, not copied: the framing code below writes the one
-                // Content-Length the response gets.
-                match parse_length(value) {
-                    Some(length) if declared_length.is_none() && status != 204 => {
-                        declared_length = Some(length)
-                    }
-                    Some(_) if status == 204 => {}
-                    _ => log::warn!("handler sent an invalid or repeated Content-Length; dropped"),
-                }
-            } else if name.eq_ignore_ascii_case("connection") {
-                // Connection management is the server's job, but a handler's
-                // wish to close is honoured.
-                if value.split(|b| *b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close")) {
-                    self.keep_alive = false;
-                }
-            }
-            has_date |= name.eq_ignore_ascii_case("date");
-            has_server |= name.eq_ignore_ascii_case("server");
+        // What the handler's headers asked of the framing (noted as they
+        // were added: see ResponseHead::push_header).
+        if head.had_bad_content_length() {
+            log::warn!("handler sent an invalid or repeated Content-Length; dropped");
         }
-        // ANCHOR_END: app_headers
+        let declared_length = head.content_length().filter(|_| status != 204);
+        if head.asks_to_close() {
+            self.keep_alive = false;
+        }
         if self.stopping.load(Ordering::Relaxed) {
             self.keep_alive = false;
         }
@@ -340,17 +321,19 @@ impl Responder {
         out.push(b' ');
         // The reason phrase is latin-1 on the wire, like header values: one
         // byte per character (the head check refused anything above U+00FF).
-        out.extend(head.reason.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')));
+        if head.reason.is_ascii() {
+            out.extend_from_slice(head.reason.as_bytes());
+        } else {
+            out.extend(head.reason.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')));
+        }
         out.extend_from_slice(b"\r\n");
-        if !has_date {
+        if !head.has_date() {
             with_http_date(|date| push_header(out, "Date", date.as_bytes()));
         }
-        if !has_server && !self.server_name.is_empty() {
+        if !head.has_server() && !self.server_name.is_empty() {
             push_header(out, "Server", self.server_name.as_bytes());
         }
-        for (name, value) in head.headers.iter().filter(|(name, _)| !server_owns(name)) {
-            push_header(out, name, value);
-        }
+        out.extend_from_slice(head.field_bytes());
         // HEAD: the length a GET would have had, if known (RFC 9110 §9.3.2).
         // 204 and 1xx never carry one; 304 keeps the handler's.
         if status != 204 && !(100..200).contains(&status) {
@@ -439,23 +422,7 @@ fn invalid_head(head: &ResponseHead) -> Option<&'static str> {
     if head.reason.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
         return Some("control character in the reason phrase");
     }
-    for (name, value) in &head.headers {
-        if name.is_empty() || !name.bytes().all(is_tchar) {
-            return Some("header name is not a token");
-        }
-        if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) {
-            return Some("control character in a header value");
-        }
-    }
-    None
-}
-
-/// Headers that describe the framing or this one connection, which only the
-/// server knows about: it writes them itself, whatever the handler sent.
-fn server_owns(name: &str) -> bool {
-    ["content-length", "transfer-encoding", "connection", "keep-alive"]
-        .iter()
-        .any(|owned| name.eq_ignore_ascii_case(owned))
+    head.problem()
 }
 
 /// Appends `n` in decimal (without the allocation of `n.to_string()`).
@@ -478,14 +445,6 @@ fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
-}
-
-fn parse_length(value: &[u8]) -> Option<u64> {
-    let text = value.trim_ascii();
-    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(text).ok()?.parse().ok()
 }
 
 /// The bytes of an error response the engine sends by itself (no handler),

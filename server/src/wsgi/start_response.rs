@@ -112,7 +112,9 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
     }
     let code: u16 = status[..3].parse().unwrap_or(500);
 
-    let mut list = Vec::new();
+    let mut head = ResponseHead::new(code, reason);
+    // About 32 bytes a header, reserved at once: one allocation for all.
+    head.reserve(headers.len().unwrap_or(0) * 32);
     for item in headers.try_iter().map_err(|_| PyTypeError::new_err("headers must be a list of (name, value) tuples"))? {
         let item = item?;
         let pair = item
@@ -137,6 +139,15 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
                 "hop-by-hop header {name:?} is not allowed from a WSGI application"
             )));
         }
+        // Latin-1 on the wire: one byte per character. Most values are
+        // ASCII, whose UTF-8 form already is that.
+        if value.is_ascii() {
+            if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+                return Err(control_character(name));
+            }
+            head.push_header(name, value.as_bytes());
+            continue;
+        }
         let mut raw = Vec::with_capacity(value.len());
         for c in value.chars() {
             let code = u32::from(c);
@@ -144,16 +155,18 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
                 return Err(PyValueError::new_err(format!("header {name} is not latin-1: {value:?}")));
             }
             if (code < 0x20 && c != '\t') || code == 0x7f {
-                return Err(PyValueError::new_err(format!(
-                    "header {name} contains a control character (CR/LF would allow header injection)"
-                )));
+                return Err(control_character(name));
             }
             raw.push(code as u8);
         }
-        list.push((name.to_string(), raw));
+        head.push_header(name, &raw);
         // ANCHOR_END: header_checks
     }
-    Ok(ResponseHead { status: code, reason: reason.to_string(), headers: list })
+    Ok(head)
+}
+
+fn control_character(name: &str) -> PyErr {
+    PyValueError::new_err(format!("header {name} contains a control character (CR/LF would allow header injection)"))
 }
 
 /// RFC 9110 token characters.
