@@ -57,7 +57,7 @@ fn check_framing(head: &RequestHead) {
         Version::Http11 => assert_eq!(hosts, 1),
         Version::Http10 => assert!(hosts <= 1),
     }
-    for header in &head.headers {
+    for header in head.headers.iter() {
         assert!(!header.value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f));
         assert!(!header.value.starts_with(b" ") && !header.value.ends_with(b" "));
     }

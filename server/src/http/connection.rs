@@ -545,8 +545,8 @@ impl Connection {
 fn trace_request(head: &super::request::RequestHead, body_len: u64) {
     let text = super::request::latin1_text;
     super::trace::line(&format!("< {} {} {}", head.method, text(&head.target), head.version.as_str()));
-    for header in &head.headers {
-        super::trace::line(&format!("< {}: {}", header.name, text(&header.value)));
+    for header in head.headers.iter() {
+        super::trace::line(&format!("< {}: {}", header.name, text(header.value)));
     }
     super::trace::line("<");
     if body_len > 0 {

@@ -82,8 +82,8 @@ fn describe(request: Request) -> String {
     out += &format!("path: {}\n", latin1_text(&head.path));
     out += &format!("query: {}\n", head.query.as_deref().map(latin1_text).unwrap_or_else(|| "(none)".into()));
     out += &format!("version: {}\n", head.version.as_str());
-    for header in &head.headers {
-        out += &format!("header: {}: {}\n", header.name, latin1_text(&header.value));
+    for header in head.headers.iter() {
+        out += &format!("header: {}: {}\n", header.name, latin1_text(header.value));
     }
     let body = read_body(request.body);
     out += &format!("body-length: {}\n", body.len());

@@ -55,10 +55,71 @@ pub fn latin1_text(bytes: &[u8]) -> String {
 
 /// One header field. Names are tokens (ASCII); values are raw bytes, which
 /// HTTP defines as ISO-8859-1 (latin-1), never UTF-8.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub name: String,
-    pub value: Vec<u8>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    pub name: &'a str,
+    pub value: &'a [u8],
+}
+
+/// A request's header fields, in order. They live side by side in one
+/// buffer, with a list of where each ends: two allocations for the whole
+/// head, where a String per name and a Vec per value made two per field
+/// (a browser sends ten or more, on every request).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    bytes: Vec<u8>,
+    /// For each field, in `bytes`: where its name starts, where the name
+    /// ends and the value starts, and where the value ends.
+    spans: Vec<[u32; 3]>,
+}
+
+impl Headers {
+    pub fn with_capacity(fields: usize, bytes: usize) -> Self {
+        Headers { bytes: Vec::with_capacity(bytes), spans: Vec::with_capacity(fields) }
+    }
+
+    pub fn push(&mut self, name: &str, value: &[u8]) {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(name.as_bytes());
+        let name_end = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(value);
+        self.spans.push([start, name_end, self.bytes.len() as u32]);
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The fields in the order they came.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Header<'_>> + ExactSizeIterator + Clone + '_ {
+        self.spans.iter().map(move |&[start, name_end, value_end]| Header {
+            // SAFETY: `push` is the only writer, and it copies each name
+            // from a `&str`; these bytes are exactly one such copy.
+            name: unsafe { std::str::from_utf8_unchecked(&self.bytes[start as usize..name_end as usize]) },
+            value: &self.bytes[name_end as usize..value_end as usize],
+        })
+    }
+
+    /// The first value of a field, by case-insensitive name. Asked several
+    /// times per request, so the lengths are compared before any byte.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        let name = name.as_bytes();
+        self.spans.iter().find_map(|&[start, name_end, value_end]| {
+            let (start, name_end) = (start as usize, name_end as usize);
+            (name_end - start == name.len() && self.bytes[start..name_end].eq_ignore_ascii_case(name))
+                .then(|| &self.bytes[name_end..value_end as usize])
+        })
+    }
+}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter().map(|h| (h.name, latin1_text(h.value)))).finish()
+    }
 }
 
 /// A parsed and validated request head.
@@ -72,7 +133,7 @@ pub struct RequestHead {
     /// The query string without the `?`, if the target had one.
     pub query: Option<Vec<u8>>,
     pub version: Version,
-    pub headers: Vec<Header>,
+    pub headers: Headers,
     pub framing: BodyFraming,
     /// Whether the client lets us keep the connection open afterwards.
     pub keep_alive: bool,
@@ -83,10 +144,7 @@ pub struct RequestHead {
 impl RequestHead {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_slice())
+        self.headers.get(name)
     }
 
     pub fn is_head(&self) -> bool {
@@ -142,11 +200,8 @@ pub fn parse_head(buf: &[u8], config: &Config) -> Result<Option<(RequestHead, us
     };
     let (path, query) = split_target(&method, raw_target)?;
 
-    let mut headers = Vec::with_capacity(parsed.headers.len());
-    for field in parsed.headers.iter() {
-        headers.push(Header { name: field.name.to_string(), value: clean_value(field.value)? });
-    }
-    if let Some(authority) = absolute_form_authority(raw_target) {
+    let authority = absolute_form_authority(raw_target);
+    if let Some(authority) = authority {
         // RFC 9112 §3.2.2: with an absolute-form target, the server MUST ignore
         // the Host field and use the target's authority. Applications read the
         // host from the Host header, so it is replaced here (a missing or
@@ -158,9 +213,14 @@ pub fn parse_head(buf: &[u8], config: &Config) -> Result<Option<(RequestHead, us
         if !is_valid_host(authority) {
             return Err(HttpError::bad_request("invalid authority in request target"));
         }
-        for header in headers.iter_mut().filter(|h| h.name.eq_ignore_ascii_case("host")) {
-            header.value = authority.to_vec();
-        }
+    }
+    let mut headers = Headers::with_capacity(parsed.headers.len(), head_len);
+    for field in parsed.headers.iter() {
+        let value = match authority {
+            Some(authority) if field.name.eq_ignore_ascii_case("host") => authority,
+            _ => clean_value(field.value)?,
+        };
+        headers.push(field.name, value);
     }
 
     let mut head = RequestHead {
@@ -281,14 +341,14 @@ fn strip_scheme(target: &[u8]) -> Option<&[u8]> {
 }
 
 /// Trims optional whitespace around a value and refuses control bytes.
-fn clean_value(value: &[u8]) -> Result<Vec<u8>, HttpError> {
+fn clean_value(value: &[u8]) -> Result<&[u8], HttpError> {
     if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) {
         return Err(HttpError::bad_request("control character in header value"));
     }
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';
     let start = value.iter().position(|b| !is_ows(b)).unwrap_or(value.len());
     let end = value.iter().rposition(|b| !is_ows(b)).map_or(start, |i| i + 1);
-    Ok(value[start..end].to_vec())
+    Ok(&value[start..end])
 }
 
 /// Splits a comma-separated header list into trimmed, non-empty elements.
@@ -307,9 +367,8 @@ fn apply_framing_rules(head: &mut RequestHead) -> Result<(), HttpError> {
     let mut keep_alive = false;
     let mut expects_continue = false;
 
-    for header in &head.headers {
-        let name = header.name.as_str();
-        let value = header.value.as_slice();
+    for header in head.headers.iter() {
+        let (name, value) = (header.name, header.value);
         if name.eq_ignore_ascii_case("host") {
             hosts += 1;
             // RFC 9112 §3.2: a Host field with an invalid value gets 400, like a
@@ -461,7 +520,27 @@ const TCHAR: [bool; 256] = {
 
 #[cfg(test)]
 mod tests {
-    use super::is_tchar;
+    use super::{is_tchar, Headers};
+
+    #[test]
+    fn headers_keep_order_names_and_raw_values_in_one_buffer() {
+        let mut headers = Headers::with_capacity(3, 64);
+        headers.push("Host", b"example.test");
+        headers.push("X-Empty", b"");
+        headers.push("x-latin1", &[0xe9, b'!']);
+        headers.push("host", b"second");
+        let seen: Vec<(&str, &[u8])> = headers.iter().map(|h| (h.name, h.value)).collect();
+        let expected: Vec<(&str, &[u8])> =
+            vec![("Host", b"example.test"), ("X-Empty", b""), ("x-latin1", &[0xe9, b'!']), ("host", b"second")];
+        assert_eq!(seen, expected);
+        assert_eq!(headers.len(), 4);
+        // By name, case-insensitively, the first one; a longer or shorter name never matches.
+        assert_eq!(headers.get("HOST"), Some(&b"example.test"[..]));
+        assert_eq!(headers.get("x-empty"), Some(&b""[..]));
+        assert_eq!(headers.get("Hos"), None);
+        assert_eq!(headers.get("Hosts"), None);
+        assert_eq!(format!("{headers:?}"), r#"[("Host", "example.test"), ("X-Empty", ""), ("x-latin1", "é!"), ("host", "second")]"#);
+    }
 
     #[test]
     fn the_tchar_table_is_rfc_9110s() {

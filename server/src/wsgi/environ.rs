@@ -199,19 +199,19 @@ impl EnvironBuilder {
             if header.name.eq_ignore_ascii_case("content-length") {
                 continue; // set above, from the framing
             }
-            let key = self.header_key(py, &header.name);
+            let key = self.header_key(py, header.name);
             if environ.contains(&key)? {
                 continue; // a repeat of an earlier header, merged with it below
             }
-            let same_name = |h: &&Header| h.name.eq_ignore_ascii_case(&header.name);
-            if !head.headers[index + 1..].iter().any(|h| same_name(&h)) {
-                environ.set_item(key, latin1(py, &header.value)?)?;
+            let same_name = |h: &Header| h.name.eq_ignore_ascii_case(header.name);
+            if !head.headers.iter().skip(index + 1).any(|h| same_name(&h)) {
+                environ.set_item(key, latin1(py, header.value)?)?;
                 continue;
             }
             // Repeated: join every value, in order. Cookies are joined with
             // "; " (RFC 6265); other lists with ", " (RFC 9110, 5.3).
             let separator: &[u8] = if header.name.eq_ignore_ascii_case("cookie") { b"; " } else { b", " };
-            let values: Vec<&[u8]> = head.headers.iter().filter(same_name).map(|h| &h.value[..]).collect();
+            let values: Vec<&[u8]> = head.headers.iter().filter(same_name).map(|h| h.value).collect();
             environ.set_item(key, latin1(py, &values.join(separator))?)?;
         }
         // ANCHOR_END: headers

@@ -253,7 +253,7 @@ proptest! {
                 .headers
                 .iter()
                 .filter(|h| h.name.starts_with("X-"))
-                .map(|h| (h.name.as_str(), h.value.as_slice()))
+                .map(|h| (h.name, h.value))
                 .collect();
             let sent: Vec<(&str, &[u8])> =
                 spec.headers.iter().map(|(n, v)| (n.as_str(), v.trim_ascii())).collect();
