@@ -122,7 +122,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(get("SERVER_PROTOCOL").unwrap(), head.version.as_str());
         assert_eq!(bytes_of("QUERY_STRING"), head.query.clone().unwrap_or_default());
         let script_name = bytes_of("SCRIPT_NAME");
-        let decoded = percent_decode(&head.path);
+        let decoded = percent_decode(&head.path).into_owned();
         let path_info = bytes_of("PATH_INFO");
         let under_root = !script_name.is_empty()
             && decoded.starts_with(&script_name)

@@ -95,6 +95,10 @@ impl EnvironBuilder {
         for key in PER_REQUEST_KEYS {
             base.set_item(PyString::intern(py, key), py.None())?;
         }
+        // Most requests have no body, and an empty wsgi.input can only ever
+        // read b"": one shared object does for all of them, instead of a
+        // new one per request. A request with a body gets its own.
+        base.set_item(PyString::intern(py, "wsgi.input"), Bound::new(py, InputStream::new(RequestBody::Empty))?)?;
         let interned = |text: &str| PyString::intern(py, text).unbind();
         Ok(EnvironBuilder {
             base: base.unbind(),
@@ -215,7 +219,9 @@ impl EnvironBuilder {
             environ.set_item(key, latin1(py, &values.join(separator))?)?;
         }
         // ANCHOR_END: headers
-        environ.set_item("wsgi.input", Bound::new(py, InputStream::new(body))?)?;
+        if !matches!(body, RequestBody::Empty) {
+            environ.set_item(intern!(py, "wsgi.input"), Bound::new(py, InputStream::new(body))?)?;
+        }
         Ok(environ)
     }
 }
@@ -294,7 +300,10 @@ pub fn latin1<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyStrin
 
 /// Decodes `%XX` escapes once. Invalid escapes stay as they are; `+` is not
 /// a space in a path (that rule belongs to form-encoded query strings).
-pub fn percent_decode(input: &[u8]) -> Vec<u8> {
+pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
+    if !input.contains(&b'%') {
+        return Cow::Borrowed(input); // most paths: nothing to decode, nothing to copy
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
@@ -309,7 +318,7 @@ pub fn percent_decode(input: &[u8]) -> Vec<u8> {
         out.push(input[i]);
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// SERVER_NAME and SERVER_PORT: from the Host header when there is one (what
@@ -362,8 +371,9 @@ mod tests {
 
     #[test]
     fn decodes_percent_escapes_once() {
-        assert_eq!(percent_decode(b"/a%20b/%2541/%zz/%4"), b"/a b/%41/%zz/%4");
-        assert_eq!(percent_decode(b"/caf%C3%A9"), b"/caf\xc3\xa9");
+        assert_eq!(&*percent_decode(b"/a%20b/%2541/%zz/%4"), b"/a b/%41/%zz/%4");
+        assert_eq!(&*percent_decode(b"/caf%C3%A9"), b"/caf\xc3\xa9");
+        assert!(matches!(percent_decode(b"/plain/path"), Cow::Borrowed(b"/plain/path")));
     }
 
     #[test]
