@@ -40,6 +40,37 @@ fn s(text: &str) -> Json {
 // ------------------------------------------------------------------ environ
 
 #[test]
+fn what_the_environ_reuses_between_requests_never_goes_stale() {
+    // The gateway keeps the last Host's SERVER_NAME/SERVER_PORT, and one
+    // shared wsgi.input for requests without a body: requests that differ
+    // in exactly those must still each get their own values.
+    let server = app("environ_report:application").start();
+    let mut conn = server.connect();
+    let port = server.port().to_string();
+    let mut ask = |request: String| {
+        conn.send(request.as_bytes());
+        let response = conn.read_response(false);
+        assert_eq!(response.status, 200);
+        response.json()
+    };
+    let get = |host: &str| format!("GET /?only=SERVER_,wsgi.input HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    let first = ask(get("one.test:8001"));
+    assert_entry(&first, "SERVER_NAME", "str", s("one.test"));
+    assert_entry(&first, "SERVER_PORT", "str", s("8001"));
+    let second = ask(get("two.test"));
+    assert_entry(&second, "SERVER_NAME", "str", s("two.test"));
+    assert_entry(&second, "SERVER_PORT", "str", s(&port));
+    let again = ask(get("one.test:8001"));
+    assert_entry(&again, "SERVER_NAME", "str", s("one.test"));
+    assert_entry(&again, "SERVER_PORT", "str", s("8001"));
+    assert_eq!(again["body"], s(""));
+    // A body in between, then none again: the shared empty stream is still empty.
+    let post = "POST /?only=CONTENT_ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
+    assert_eq!(ask(post.to_string())["body"], s("hello"));
+    assert_eq!(ask(get("x"))["body"], s(""));
+}
+
+#[test]
 fn environ_of_a_typical_get() {
     // Variables of the server's own process must never reach environ (a
     // process variable named HTTP_HOST once overrode real requests).

@@ -50,6 +50,16 @@ pub struct EnvironBuilder {
     common_methods: Vec<(&'static str, Py<PyString>)>,
     /// The last client address, as a str (see `remote_addr`).
     last_remote_addr: std::sync::Mutex<Option<(std::net::IpAddr, Py<PyString>)>>,
+    /// The last Host header (and the address it came in on), with the
+    /// SERVER_NAME and SERVER_PORT made of it (see `server_name_and_port`).
+    last_server: std::sync::Mutex<Option<LastServer>>,
+}
+
+struct LastServer {
+    host: Vec<u8>,
+    local: ListenAddr,
+    name: Py<PyString>,
+    port: Py<PyString>,
 }
 
 /// Request headers common enough that their environ keys are made in advance.
@@ -107,6 +117,7 @@ impl EnvironBuilder {
             common_headers: COMMON_HEADERS.iter().map(|name| (*name, interned(&cgi_name(name)))).collect(),
             common_methods: COMMON_METHODS.iter().map(|method| (*method, interned(method))).collect(),
             last_remote_addr: std::sync::Mutex::new(None),
+            last_server: std::sync::Mutex::new(None),
         })
     }
     // ANCHOR_END: base
@@ -134,9 +145,9 @@ impl EnvironBuilder {
         };
         environ.set_item(intern!(py, "SERVER_PROTOCOL"), protocol)?;
 
-        let (server_name, server_port) = server_name_and_port(head.header("host"), local);
-        environ.set_item(intern!(py, "SERVER_NAME"), latin1(py, &server_name)?)?;
-        environ.set_item(intern!(py, "SERVER_PORT"), latin1(py, &server_port)?)?;
+        let (server_name, server_port) = self.server_name_and_port(py, head.header("host"), local)?;
+        environ.set_item(intern!(py, "SERVER_NAME"), server_name)?;
+        environ.set_item(intern!(py, "SERVER_PORT"), server_port)?;
         // Only a trusted proxy may say who the client is and which scheme it
         // used. A Unix socket peer is a process on this machine allowed by
         // the socket file's permissions: the proxy, by construction.
@@ -161,7 +172,8 @@ impl EnvironBuilder {
         match (forwarded.client, peer) {
             (None, PeerAddr::Tcp(addr)) => {
                 environ.set_item(intern!(py, "REMOTE_ADDR"), self.remote_addr(py, addr.ip()))?;
-                environ.set_item(intern!(py, "REMOTE_PORT"), addr.port().to_string())?;
+                let mut digits = [0u8; 5];
+                environ.set_item(intern!(py, "REMOTE_PORT"), latin1(py, decimal(addr.port(), &mut digits))?)?;
             }
             (client, _) => {
                 environ.set_item(intern!(py, "REMOTE_ADDR"), client.unwrap_or_default())?;
@@ -253,6 +265,31 @@ impl EnvironBuilder {
         }
     }
 
+    /// SERVER_NAME and SERVER_PORT as str. Consecutive requests mostly name
+    /// the same host (a site's own name, or a benchmark's): the last one is kept.
+    fn server_name_and_port<'py>(
+        &self,
+        py: Python<'py>,
+        host: Option<&[u8]>,
+        local: &ListenAddr,
+    ) -> PyResult<(Bound<'py, PyString>, Bound<'py, PyString>)> {
+        let mut last = self.last_server.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(last) = &*last {
+            if last.host == host.unwrap_or_default() && last.local == *local {
+                return Ok((last.name.bind(py).clone(), last.port.bind(py).clone()));
+            }
+        }
+        let (name, port) = server_name_and_port(host, local);
+        let (name, port) = (latin1(py, &name)?, latin1(py, &port)?);
+        *last = Some(LastServer {
+            host: host.unwrap_or_default().to_vec(),
+            local: local.clone(),
+            name: name.clone().unbind(),
+            port: port.clone().unbind(),
+        });
+        Ok((name, port))
+    }
+
     fn method_value<'py>(&self, py: Python<'py>, method: &str) -> Bound<'py, PyString> {
         match self.common_methods.iter().find(|(common, _)| *common == method) {
             Some((_, value)) => value.bind(py).clone(),
@@ -321,6 +358,19 @@ pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// `n` in decimal, in `digits` (a port has at most five).
+fn decimal(mut n: u16, digits: &mut [u8; 5]) -> &[u8] {
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &digits[start..];
+        }
+    }
+}
+
 /// SERVER_NAME and SERVER_PORT: from the Host header when there is one (what
 /// the client asked for), otherwise from the socket we accepted on.
 fn server_name_and_port<'a>(host: Option<&'a [u8]>, local: &ListenAddr) -> (Cow<'a, [u8]>, Cow<'a, [u8]>) {
@@ -374,6 +424,13 @@ mod tests {
         assert_eq!(&*percent_decode(b"/a%20b/%2541/%zz/%4"), b"/a b/%41/%zz/%4");
         assert_eq!(&*percent_decode(b"/caf%C3%A9"), b"/caf\xc3\xa9");
         assert!(matches!(percent_decode(b"/plain/path"), Cow::Borrowed(b"/plain/path")));
+    }
+
+    #[test]
+    fn ports_are_written_in_decimal() {
+        for port in [0u16, 7, 80, 443, 8000, 65535] {
+            assert_eq!(decimal(port, &mut [0; 5]), port.to_string().as_bytes());
+        }
     }
 
     #[test]
