@@ -20,8 +20,6 @@ use super::request::is_tchar;
 
 /// Longest chunk-size line we accept (size, extensions and all).
 const MAX_SIZE_LINE: usize = 4096;
-/// Most hex digits in a size: 16 digits already fill a u64.
-const MAX_SIZE_DIGITS: usize = 16;
 /// Longest trailer section we read (and discard).
 const MAX_TRAILERS: usize = 16 * 1024;
 
@@ -30,8 +28,11 @@ const MAX_TRAILERS: usize = 16 * 1024;
 enum State {
     /// Reading the hex digits of a chunk size.
     Size,
-    /// After the digits: optional whitespace before `;` or the CR.
+    /// After the digits: `;`, the CR, or whitespace before a `;`.
     AfterSize,
+    /// Whitespace after the digits, which only a `;` may follow (RFC 9112
+    /// §7.1 allows it before an extension, not before the line's end).
+    BeforeExtension,
     /// Inside `;name=value` extensions, which we skip.
     Extension,
     /// Saw the CR that ends the size line; the LF must follow.
@@ -122,10 +123,12 @@ impl ChunkedDecoder {
                     self.count_line_byte()?;
                     if let Some(value) = hex_value(byte) {
                         self.digits += 1;
-                        if self.digits > MAX_SIZE_DIGITS {
-                            return Err(HttpError::bad_request("chunk size too large"));
-                        }
-                        self.size = self.size * 16 + u64::from(value);
+                        // The value must fit, however many leading zeros it has.
+                        self.size = self
+                            .size
+                            .checked_mul(16)
+                            .map(|size| size | u64::from(value))
+                            .ok_or_else(|| HttpError::bad_request("chunk size too large"))?;
                     } else if self.digits == 0 {
                         // httparse's parse_chunk_size would read "" as 0 and end the
                         // body early; that is the "empty chunk size" smuggling bug.
@@ -139,9 +142,17 @@ impl ChunkedDecoder {
                 State::AfterSize => {
                     self.count_line_byte()?;
                     match byte {
-                        b' ' | b'\t' => {}
+                        b' ' | b'\t' => self.state = State::BeforeExtension,
                         b';' => self.state = State::Extension,
                         b'\r' => self.state = State::SizeLf,
+                        _ => return Err(HttpError::bad_request("invalid chunk size line")),
+                    }
+                }
+                State::BeforeExtension => {
+                    self.count_line_byte()?;
+                    match byte {
+                        b' ' | b'\t' => {}
+                        b';' => self.state = State::Extension,
                         _ => return Err(HttpError::bad_request("invalid chunk size line")),
                     }
                 }
@@ -334,6 +345,9 @@ mod tests {
             b"-5\r\nhello\r\n0\r\n\r\n",      // sign
             b"0x5\r\nhello\r\n0\r\n\r\n",     // prefix
             b"fffffffffffffffff\r\n",         // 17 digits: overflow
+            b"10000000000000000\r\n",         // 2^64: overflow
+            b"5 \r\nhello\r\n0\r\n\r\n",       // whitespace, then no extension
+            b"5\t\r\nhello\r\n0\r\n\r\n",      // the same with a tab
             b"0\r\nBad Trailer\n\r\n",        // bare LF in a trailer
             b"0\r\nGET / HTTP/1.1\r\n\r\n",     // a request line is not a trailer field
             b"0\r\nX-T\r\n\r\n",                // a trailer field needs a colon
@@ -341,6 +355,17 @@ mod tests {
             let mut decoder = ChunkedDecoder::new(u64::MAX);
             assert!(decoder.decode(bad, &mut |_| {}).is_err(), "accepted {:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn leading_zeros_and_whitespace_before_an_extension_are_fine() {
+        let input = b"00000000000000000000005\r\nhello\r\n6 \t; name=x\r\n world\r\n0000\r\n\r\nNEXT";
+        let (body, consumed) = decode_all(input).unwrap();
+        assert_eq!(body, b"hello world");
+        assert_eq!(&input[consumed..], b"NEXT");
+        // The largest size there is still parses (and is then over the limit).
+        let mut decoder = ChunkedDecoder::new(u64::MAX);
+        assert!(decoder.decode(b"ffffffffffffffff\r\n", &mut |_| {}).is_ok());
     }
 
     #[test]

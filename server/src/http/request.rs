@@ -7,7 +7,8 @@
 //! server and a proxy that disagree about where one request ends are how
 //! requests get smuggled:
 //!
-//! - only HTTP/1.0 and HTTP/1.1 are served (other well-formed versions: 505);
+//! - HTTP/1.0 and HTTP/1.1 are served, a later HTTP/1.x as 1.1 (RFC 9110 §2.5),
+//!   other well-formed versions get 505;
 //! - the target is origin-form, absolute-form (we use its path) or `*` for OPTIONS;
 //! - HTTP/1.1 needs exactly one `Host`;
 //! - `Content-Length` is digits only, and several values must agree;
@@ -180,7 +181,18 @@ pub fn parse_head(buf: &[u8], config: &Config) -> Result<Option<(RequestHead, us
         Err(httparse::Error::TooManyHeaders) => {
             return Err(HttpError::new(431, "too many header fields"))
         }
-        Err(httparse::Error::Version) => return Err(version_error(buf)),
+        Err(httparse::Error::Version) => {
+            // RFC 9110 §2.5: a later minor version of HTTP/1 (1.2, ...) is to be
+            // read as the latest one we know, 1.1. httparse only knows 1.0 and
+            // 1.1, so it gets a copy of the head that says 1.1 (same length,
+            // same offsets). Rare enough that the copy does not matter.
+            if let Some(at) = later_http1_minor(buf) {
+                let mut patched = buf[..buf.len().min(config.max_head + 1)].to_vec();
+                patched[at] = b'1';
+                return parse_head(&patched, config);
+            }
+            return Err(version_error(buf));
+        }
         Err(error) => return Err(HttpError::bad_request(describe(error))),
     };
     if head_len > config.max_head {
@@ -194,6 +206,12 @@ pub fn parse_head(buf: &[u8], config: &Config) -> Result<Option<(RequestHead, us
 
     let method = parsed.method.unwrap_or_default().to_string();
     let raw_target = parsed.path.unwrap_or_default().as_bytes();
+    // httparse lets bytes above 0x7F through (for UTF-8 in paths), but a
+    // request target is a URI, which is ASCII: non-ASCII is sent percent-
+    // encoded, and raw bytes would reach apps as guessed characters.
+    if !raw_target.is_ascii() {
+        return Err(HttpError::bad_request("request target is not ASCII (percent-encode it)"));
+    }
     let version = match parsed.version {
         Some(0) => Version::Http10,
         _ => Version::Http11,
@@ -256,8 +274,21 @@ fn check_request_line_length(buf: &[u8], config: &Config) -> Result<(), HttpErro
     Ok(())
 }
 
+/// Where the minor digit of `HTTP/1.2` ... `HTTP/1.9` is, if the request line
+/// (complete or not) ends in one of those.
+fn later_http1_minor(buf: &[u8]) -> Option<usize> {
+    let start = buf.iter().position(|b| *b != b'\r' && *b != b'\n')?;
+    let line = &buf[start..];
+    let end = line.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(line.len());
+    let line = &line[..end];
+    let version_at = line.iter().rposition(|b| *b == b' ')? + 1;
+    let version = &line[version_at..];
+    let later = version.len() == 8 && version.starts_with(b"HTTP/1.") && (b'2'..=b'9').contains(&version[7]);
+    (later && line.split(|b| *b == b' ').count() == 3).then_some(start + version_at + 7)
+}
+
 /// httparse only knows HTTP/1.0 and HTTP/1.1. A well-formed other version
-/// (`HTTP/2.0`, `HTTP/1.2`) deserves 505; anything else is plain garbage.
+/// (`HTTP/2.0`, `HTTP/3.0`) deserves 505; anything else is plain garbage.
 fn version_error(buf: &[u8]) -> HttpError {
     let line_end = buf.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(buf.len());
     let line = &buf[..line_end];
