@@ -32,6 +32,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::io::ErrorKind;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -257,7 +258,18 @@ pub fn run(
                         log::info!("booting worker {pid}");
                         alive.insert(pid, Worker { generation, started: Instant::now(), heartbeat, retiring: false });
                     }
+                    Err(error) if matches!(error.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) => {
+                        // No worker will ever start: say so and stop, rather
+                        // than retry every few seconds forever.
+                        eprintln!("wsgi-server: cannot start a worker: {error}; stopping");
+                        stop_listening();
+                        signal_all(&alive, libc::SIGTERM);
+                        stop_deadline = Some(Instant::now() + graceful_timeout + Duration::from_secs(1));
+                        exit_status = 1;
+                        break;
+                    }
                     Err(error) => {
+                        // Out of processes or memory, perhaps for a moment.
                         log::error!("cannot start a worker: {error}");
                         next_spawn = Instant::now() + MAX_BACKOFF;
                     }

@@ -427,3 +427,16 @@ fn without_the_master_binary_beside_it_the_master_runs_in_process() {
     stderr.read_to_string(&mut log).unwrap();
     assert!(log.contains("wsgi-server-master is not beside"), "{log}");
 }
+
+#[test]
+fn a_master_that_cannot_start_workers_at_all_says_so_and_exits_1() {
+    let dir = app_dir("v1");
+    let output = Command::new(env!("CARGO_BIN_EXE_wsgi-server-master"))
+        .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "2", "pidapp"])
+        .env("WSGI_SERVER_WORKER_EXE", dir.path().join("no-such-binary"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot start a worker") && stderr.contains("stopping"), "{stderr}");
+}

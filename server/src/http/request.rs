@@ -344,6 +344,10 @@ fn split_target(method: &str, target: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>
             return Err(HttpError::bad_request("absolute URI without a host"));
         }
         &rest[path_start..]
+    } else if method == "CONNECT" {
+        // authority-form (`host:port`): a tunnel through a proxy, which
+        // this server is not. RFC 9110 15.6.2: a method not implemented is 501.
+        return Err(HttpError::new(501, "CONNECT is not supported (this server is not a proxy)"));
     } else {
         return Err(HttpError::bad_request("invalid request target"));
     };
