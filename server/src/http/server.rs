@@ -9,7 +9,9 @@
 //!    connections that have not had an answer yet are driven (see [`Polls`]);
 //! 3. connections with worker output are driven (their answers go out);
 //! 4. the other ready connections are driven (read, parse, dispatch, write);
-//! 5. expired deadlines are handled.
+//! 5. expired deadlines are handled;
+//! 6. once a second, the chores: heartbeat, slow-request reports, and giving
+//!    free memory back after a quiet second ([`return_free_memory`]).
 //!
 //! The loop's state ([`Core`]) is not tied to one thread: the worker threads
 //! take turns at running it, so that the thread that read a request can also
@@ -191,8 +193,9 @@ impl Server {
                 accept_paused_until: None,
                 stop_deadline: None,
                 local_addrs,
-                next_beat: (self.config.heartbeat.is_some() || self.config.slow_request.is_some())
-                    .then(Instant::now),
+                next_beat: Some(Instant::now()),
+                requests_at_last_beat: 0,
+                trimmed_since: true,
             },
             events: Events::with_capacity(EVENTS_PER_TURN),
             fresh_events: Events::with_capacity(64),
@@ -333,9 +336,19 @@ impl Core {
 
         state.expire_timers(&mut self.listeners, polls, &ctx);
 
-        // Once a second: tell a master we are alive, report slow requests.
+        // Once a second: tell a master we are alive, report slow requests,
+        // give back memory after a burst.
         if state.next_beat.is_some_and(|at| at <= ctx.now) {
             state.next_beat = Some(ctx.now + Duration::from_secs(1));
+            let requests = self.dispatched.get();
+            if requests != state.requests_at_last_beat {
+                state.requests_at_last_beat = requests;
+                state.trimmed_since = false;
+            } else if !state.trimmed_since {
+                // A whole second without a new request: the burst is over.
+                state.trimmed_since = true;
+                return_free_memory();
+            }
             if let Some(heartbeat) = &shared.config.heartbeat {
                 (heartbeat.0)();
             }
@@ -418,8 +431,26 @@ struct LoopState {
     accept_paused_until: Option<Instant>,
     stop_deadline: Option<Instant>,
     local_addrs: Vec<ListenAddr>,
-    /// When the once-a-second chores (heartbeat, slow requests) are next due.
+    /// When the once-a-second chores (heartbeat, slow requests, memory) are next due.
     next_beat: Option<Instant>,
+    /// Requests dispatched as of the last chores, to tell a quiet second.
+    requests_at_last_beat: u64,
+    /// Whether free memory was given back since the last request.
+    trimmed_since: bool,
+}
+
+/// Gives the C allocator's free memory back to the system. Worker threads
+/// allocate from their own glibc arenas, and a burst of big buffers (uploads,
+/// streamed responses to slow clients) leaves free pages in them that glibc
+/// keeps for next time: the process stays as big as its busiest moment.
+/// `malloc_trim` returns every whole free page; it is cheap, and only ever
+/// called after a second without a new request.
+fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 impl LoopState {
