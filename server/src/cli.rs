@@ -149,8 +149,11 @@ impl Cli {
     }
 }
 
+/// Seconds as a Duration, at most a year: deadlines are added to the clock,
+/// and `--timeout 1e20` (or `inf`) must mean "practically never", not a panic.
 fn seconds(value: f64) -> Duration {
-    Duration::try_from_secs_f64(value.max(0.0)).unwrap_or(Duration::from_secs(1))
+    const A_YEAR: f64 = 365.0 * 24.0 * 3600.0;
+    Duration::from_secs_f64(if value.is_nan() { A_YEAR } else { value.clamp(0.0, A_YEAR) })
 }
 
 /// Runs the server described by `cli`; returns the process exit status.

@@ -99,11 +99,11 @@ pub fn take_inherited() -> io::Result<Option<Inherited>> {
 
     let mut listeners = Vec::new();
     for fd in fds.to_string_lossy().split(',').filter(|s| !s.is_empty()) {
-        listeners.push(adopt_listener(parse_fd(fd)?)?);
+        listeners.push(adopt_listener(parse_fd(LISTEN_FDS, fd)?)?);
     }
     let heartbeat = match heartbeat {
         Some(fd) => {
-            let fd = parse_fd(&fd.to_string_lossy())?;
+            let fd = parse_fd(HEARTBEAT_FD, &fd.to_string_lossy())?;
             set_cloexec(fd)?;
             // SAFETY: the master passed this descriptor to us alone, for us to own.
             Some(unsafe { File::from_raw_fd(fd) })
@@ -113,12 +113,13 @@ pub fn take_inherited() -> io::Result<Option<Inherited>> {
     Ok(Some(Inherited { listeners, heartbeat }))
 }
 
-fn parse_fd(text: &str) -> io::Result<RawFd> {
+/// A descriptor number from the variable `name` (never stdin, stdout or stderr).
+fn parse_fd(name: &str, text: &str) -> io::Result<RawFd> {
     text.trim()
         .parse()
         .ok()
         .filter(|fd: &RawFd| *fd > 2)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{LISTEN_FDS}: {text:?} is not a descriptor")))
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{name}: {text:?} is not a descriptor")))
 }
 
 fn set_cloexec(fd: RawFd) -> io::Result<()> {

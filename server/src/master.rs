@@ -7,7 +7,9 @@
 //! master never starts Python. It is its own small binary,
 //! `wsgi-server-master`, which `wsgi-server --workers N` becomes at once
 //! (`exec`), so it does not even map libpython. And since every worker starts
-//! from the program on disk, HUP reloads new code, and a new binary too.
+//! from the program on disk, HUP reloads new code, and a `wsgi-server` binary
+//! replaced in place (at the path the first one was started from, symlinks
+//! resolved) as well.
 //!
 //! Its job is to keep the right number of workers alive:
 //!
@@ -69,6 +71,14 @@ struct Worker {
 pub const MASTER_BINARY: &str = "wsgi-server-master";
 /// How `wsgi-server` tells the master binary which program the workers run.
 pub const WORKER_EXE: &str = "WSGI_SERVER_WORKER_EXE";
+/// How `wsgi-server` tells the master binary which build it is from.
+pub const CALLER_BUILD: &str = "WSGI_SERVER_BUILD";
+/// Set by a master binary from another build when it hands back to
+/// `wsgi-server`: "be your own master".
+pub const MASTER_IN_PROCESS: &str = "WSGI_SERVER_MASTER_IN_PROCESS";
+/// A hash of this crate's sources (build.rs), the same in both binaries of
+/// one build.
+pub const BUILD_ID: &str = env!("WSGI_SERVER_BUILD_ID");
 
 /// `wsgi-server --workers N`: this process becomes the master. The master
 /// binary beside this one replaces its program (the pid stays, so a signal
@@ -84,13 +94,36 @@ pub fn become_master(cli: &Cli) -> i32 {
         }
     };
     let master = worker.with_file_name(MASTER_BINARY);
-    if master.is_file() {
-        let error = Command::new(&master).args(std::env::args_os().skip(1)).env(WORKER_EXE, &worker).exec();
+    if std::env::var_os(MASTER_IN_PROCESS).is_some() {
+        // The master binary found it is from another build, and handed back.
+        std::env::remove_var(MASTER_IN_PROCESS);
+    } else if master.is_file() {
+        let error = Command::new(&master)
+            .args(std::env::args_os().skip(1))
+            .env(WORKER_EXE, &worker)
+            .env(CALLER_BUILD, BUILD_ID)
+            .exec();
         eprintln!("wsgi-server: cannot run {}: {error}", master.display());
         return 1;
+    } else {
+        log::info!("{MASTER_BINARY} is not beside {}: the master runs in this process", worker.display());
     }
-    log::info!("{MASTER_BINARY} is not beside {}: the master runs in this process", worker.display());
     main(cli, worker)
+}
+
+/// In the master binary, before anything else: a `wsgi-server` from another
+/// build (a `cargo run` rebuilt only that binary) may differ in its options
+/// or in how sockets are handed over. Then the master steps aside: it becomes
+/// `wsgi-server` again (same pid), asking it to be its own master. Returns
+/// only if there is nothing to hand back, or the exec failed.
+pub fn hand_back_if_from_another_build(worker_exe: &std::path::Path) -> Option<std::io::Error> {
+    let caller = std::env::var_os(CALLER_BUILD)?;
+    std::env::remove_var(CALLER_BUILD);
+    if caller == BUILD_ID {
+        return None;
+    }
+    log::info!("{MASTER_BINARY} is from another build than wsgi-server: the master runs in wsgi-server");
+    Some(Command::new(worker_exe).args(std::env::args_os().skip(1)).env(MASTER_IN_PROCESS, "1").exec())
 }
 
 /// The master's whole life, in whichever binary: check the options, open the
@@ -99,9 +132,11 @@ pub fn main(cli: &Cli, worker_exe: PathBuf) -> i32 {
     if let Err(status) = cli::enter_app_dir(cli) {
         return status;
     }
-    if let Err(status) = cli::Settings::of(cli) {
-        return status;
-    }
+    // Checked here too, so that a typo fails once, plainly, not in every worker.
+    let settings = match cli::Settings::of(cli) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
     let (listeners, socket_files) = match cli::open_listeners(cli) {
         Ok(opened) => opened,
         Err(status) => return status,
@@ -121,12 +156,11 @@ pub fn main(cli: &Cli, worker_exe: PathBuf) -> i32 {
     let fds: Vec<RawFd> = listeners.iter().map(AsRawFd::as_raw_fd).collect();
     // The master's own copies; closed when a stop begins (see `run`).
     let listeners = RefCell::new(listeners);
-    let settings = cli.engine_config();
-    let timeout = (cli.timeout > 0.0).then(|| Duration::try_from_secs_f64(cli.timeout).unwrap_or(Duration::MAX));
     let status = run(
         cli.workers.unwrap_or(1),
-        settings.graceful_timeout,
-        timeout,
+        settings.config.graceful_timeout,
+        // --timeout: the same limit a worker's loop reports slow requests by.
+        settings.config.slow_request,
         |heartbeat| handoff::start_worker(&worker_exe, &args, &fds, heartbeat),
         || listeners.borrow_mut().clear(),
     );
@@ -161,6 +195,7 @@ pub fn run(
     let mut next_spawn = Instant::now();
     let mut stop_deadline: Option<Instant> = None;
     let mut exit_status = 0;
+    let mut started_any = false;
     log::info!("master {} starting {target} worker(s)", std::process::id());
 
     loop {
@@ -244,7 +279,7 @@ pub fn run(
                         .heartbeat
                         .as_ref()
                         .and_then(|file| file.metadata().ok()?.modified().ok()?.elapsed().ok())
-                        .is_some_and(|age| age > timeout + HEARTBEAT_SLACK);
+                        .is_some_and(|age| age > timeout.saturating_add(HEARTBEAT_SLACK));
                     if stale && !worker.retiring {
                         log::error!("worker {pid} made no progress for {} s (--timeout); killing it", timeout.as_secs());
                         unsafe { libc::kill(*pid, libc::SIGKILL) };
@@ -257,10 +292,15 @@ pub fn run(
                     Ok(pid) => {
                         log::info!("booting worker {pid}");
                         alive.insert(pid, Worker { generation, started: Instant::now(), heartbeat, retiring: false });
+                        started_any = true;
                     }
-                    Err(error) if matches!(error.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) => {
-                        // No worker will ever start: say so and stop, rather
-                        // than retry every few seconds forever.
+                    Err(error)
+                        if !started_any && matches!(error.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) =>
+                    {
+                        // The very first worker cannot start: none ever will.
+                        // Say so and stop, rather than retry forever. (Later,
+                        // the binary may just be in the middle of a deploy:
+                        // the workers that run keep serving, and we retry.)
                         eprintln!("wsgi-server: cannot start a worker: {error}; stopping");
                         stop_listening();
                         signal_all(&alive, libc::SIGTERM);

@@ -224,7 +224,7 @@ fn a_slow_request_is_logged_with_its_path() {
         .stderr(Stdio::piped());
     let (child, address) = support::spawn_and_wait(command);
     let address = address.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(&address).unwrap();
+    let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     stream.write_all(b"GET /reports/monthly?year=2026 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
     let mut response = String::new();
@@ -367,7 +367,8 @@ fn the_master_runs_without_python_and_hands_its_workers_only_their_sockets() {
 import fcntl, os
 
 def application(environ, start_response):
-    ours = sorted(k for k in os.environ if k.startswith("WSGI_SERVER"))
+    # (cargo test itself puts the compile-time WSGI_SERVER_BUILD_ID there)
+    ours = sorted(k for k in os.environ if k.startswith("WSGI_SERVER") and k != "WSGI_SERVER_BUILD_ID")
     leaked = []
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
@@ -439,4 +440,33 @@ fn a_master_that_cannot_start_workers_at_all_says_so_and_exits_1() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot start a worker") && stderr.contains("stopping"), "{stderr}");
+}
+
+#[test]
+fn a_master_binary_from_another_build_hands_back_to_wsgi_server() {
+    // `cargo run` rebuilds only wsgi-server: the master beside it may be
+    // older. Told so by the build id, it becomes wsgi-server again (same
+    // pid), which then is its own master. (--timeout 1e20 also checks that a
+    // huge timeout means "never", not an overflow.)
+    let dir = app_dir("v1");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wsgi-server-master"));
+    command
+        .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "1"])
+        .args(["--timeout", "1e20", "pidapp"])
+        .env("WSGI_SERVER_WORKER_EXE", env!("CARGO_BIN_EXE_wsgi-server"))
+        .env("WSGI_SERVER_BUILD", "another-build")
+        .stderr(Stdio::piped());
+    let (child, address) = support::spawn_and_wait(command);
+    let mut master = Master { child, address: address.trim_start_matches("http://").to_string() };
+    let mut stderr = master.child.stderr.take().unwrap();
+    let (worker, version, _) = master.ask();
+    assert_eq!(version, "v1");
+    assert_ne!(worker, master.child.id().to_string(), "a worker answers, not the master");
+    let master_exe = std::fs::read_link(format!("/proc/{}/exe", master.child.id())).unwrap();
+    let wsgi_server = std::fs::canonicalize(env!("CARGO_BIN_EXE_wsgi-server")).unwrap();
+    assert_eq!(master_exe, wsgi_server, "the master handed back to wsgi-server");
+    assert!(master.stop().success());
+    let mut log = String::new();
+    stderr.read_to_string(&mut log).unwrap();
+    assert!(log.contains("from another build"), "{log}");
 }

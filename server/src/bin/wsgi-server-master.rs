@@ -22,5 +22,9 @@ fn main() {
         },
     };
     std::env::remove_var(wsgi_server::master::WORKER_EXE);
+    if let Some(error) = wsgi_server::master::hand_back_if_from_another_build(&worker) {
+        eprintln!("wsgi-server-master: cannot run {}: {error}", worker.display());
+        std::process::exit(1);
+    }
     std::process::exit(wsgi_server::master::main(&cli, worker));
 }

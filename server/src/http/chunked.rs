@@ -127,7 +127,7 @@ impl ChunkedDecoder {
                         self.size = self
                             .size
                             .checked_mul(16)
-                            .map(|size| size | u64::from(value))
+                            .and_then(|size| size.checked_add(u64::from(value)))
                             .ok_or_else(|| HttpError::bad_request("chunk size too large"))?;
                     } else if self.digits == 0 {
                         // httparse's parse_chunk_size would read "" as 0 and end the
@@ -363,7 +363,7 @@ mod tests {
         let (body, consumed) = decode_all(input).unwrap();
         assert_eq!(body, b"hello world");
         assert_eq!(&input[consumed..], b"NEXT");
-        // The largest size there is still parses (and is then over the limit).
+        // The largest size there is still parses.
         let mut decoder = ChunkedDecoder::new(u64::MAX);
         assert!(decoder.decode(b"ffffffffffffffff\r\n", &mut |_| {}).is_ok());
     }

@@ -7,7 +7,7 @@
 
 use super::body::RequestBody;
 use super::listener::{ListenAddr, PeerAddr};
-use super::request::{is_tchar, RequestHead};
+use super::request::{is_forbidden_in_value, is_tchar, RequestHead};
 use super::responder::Responder;
 
 /// A complete request, as a handler receives it.
@@ -90,7 +90,7 @@ impl ResponseHead {
         if self.problem.is_none() {
             if name.is_empty() || !name.bytes().all(is_tchar) {
                 self.problem = Some("header name is not a token");
-            } else if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) {
+            } else if value.iter().any(|b| is_forbidden_in_value(*b)) {
                 self.problem = Some("control character in a header value");
             }
         }

@@ -80,11 +80,14 @@ impl Headers {
     }
 
     pub fn push(&mut self, name: &str, value: &[u8]) {
-        let start = self.bytes.len() as u32;
+        // Offsets are u32 (a head is at most `max_head`, 64 KiB by default);
+        // past 4 GiB they would wrap and cut names anywhere: refuse instead.
+        let offset = |len: usize| u32::try_from(len).expect("header fields under 4 GiB");
+        let start = offset(self.bytes.len());
         self.bytes.extend_from_slice(name.as_bytes());
-        let name_end = self.bytes.len() as u32;
+        let name_end = offset(self.bytes.len());
         self.bytes.extend_from_slice(value);
-        self.spans.push([start, name_end, self.bytes.len() as u32]);
+        self.spans.push([start, name_end, offset(self.bytes.len())]);
     }
 
     pub fn len(&self) -> usize {
@@ -375,9 +378,16 @@ fn strip_scheme(target: &[u8]) -> Option<&[u8]> {
     None
 }
 
+/// Whether a byte may not appear in a field value: a control byte other than
+/// tab (RFC 9110 5.5). CR and LF are the dangerous ones: a value holding them
+/// ends its field and starts another, of the sender's choosing.
+pub fn is_forbidden_in_value(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\t') || byte == 0x7f
+}
+
 /// Trims optional whitespace around a value and refuses control bytes.
 fn clean_value(value: &[u8]) -> Result<&[u8], HttpError> {
-    if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) {
+    if value.iter().any(|b| is_forbidden_in_value(*b)) {
         return Err(HttpError::bad_request("control character in header value"));
     }
     let is_ows = |b: &u8| *b == b' ' || *b == b'\t';

@@ -22,7 +22,7 @@ use super::error::HttpError;
 use super::handler::ResponseHead;
 use super::access_log::{AccessLog, AccessRecord};
 use super::outbox::{ClientGone, FileRegion, OutChunk, Outbox, ResponseEnd};
-use super::request::{RequestHead, Version};
+use super::request::{is_forbidden_in_value, RequestHead, Version};
 
 /// How the body of the response being written is delimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,7 +356,7 @@ impl Responder {
             // The head ends in an empty line; print it once, as `>`.
             for line in out.strip_suffix(b"\r\n").unwrap_or(out).split(|b| *b == b'\n') {
                 let line = super::request::latin1_text(line.strip_suffix(b"\r").unwrap_or(line));
-                super::trace::line(&format!("> {line}").trim_end().to_string());
+                super::trace::line(format!("> {line}").trim_end());
             }
         }
         self.stage = Stage::Body(framing);
@@ -419,25 +419,28 @@ fn invalid_head(head: &ResponseHead) -> Option<&'static str> {
         return Some("status is not a final status in 200..=599");
     }
     // reason-phrase = *( HTAB / SP / VCHAR / obs-text )
-    if head.reason.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+    if head.reason.bytes().any(is_forbidden_in_value) {
         return Some("control character in the reason phrase");
     }
     head.problem()
 }
 
 /// Appends `n` in decimal (without the allocation of `n.to_string()`).
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
+fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(decimal(n, &mut [0; 20]));
+}
+
+/// `n` in decimal, written into `digits` (a u64 has at most 20).
+pub fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut start = digits.len();
     loop {
         start -= 1;
         digits[start] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            break;
+            return &digits[start..];
         }
     }
-    out.extend_from_slice(&digits[start..]);
 }
 
 fn push_header(out: &mut Vec<u8>, name: &str, value: &[u8]) {

@@ -193,7 +193,8 @@ impl Server {
                 accept_paused_until: None,
                 stop_deadline: None,
                 local_addrs,
-                next_beat: Some(Instant::now()),
+                next_beat: (self.config.heartbeat.is_some() || self.config.slow_request.is_some())
+                    .then(Instant::now),
                 requests_at_last_beat: 0,
                 trimmed_since: true,
             },
@@ -337,10 +338,13 @@ impl Core {
         state.expire_timers(&mut self.listeners, polls, &ctx);
 
         // Once a second: tell a master we are alive, report slow requests,
-        // give back memory after a burst.
-        if state.next_beat.is_some_and(|at| at <= ctx.now) {
+        // give back memory after a burst. (Without --timeout, only while a
+        // trim is owed: an idle loop then sleeps until something happens.)
+        let requests = self.dispatched.get();
+        if state.next_beat.is_none() && requests != state.requests_at_last_beat {
             state.next_beat = Some(ctx.now + Duration::from_secs(1));
-            let requests = self.dispatched.get();
+        }
+        if state.next_beat.is_some_and(|at| at <= ctx.now) {
             if requests != state.requests_at_last_beat {
                 state.requests_at_last_beat = requests;
                 state.trimmed_since = false;
@@ -349,6 +353,8 @@ impl Core {
                 state.trimmed_since = true;
                 return_free_memory();
             }
+            let always = shared.config.heartbeat.is_some() || shared.config.slow_request.is_some();
+            state.next_beat = (always || !state.trimmed_since).then(|| ctx.now + Duration::from_secs(1));
             if let Some(heartbeat) = &shared.config.heartbeat {
                 (heartbeat.0)();
             }

@@ -20,6 +20,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 
 use crate::http::request::BodyFraming;
 use crate::http::request::latin1_text;
+use crate::http::responder::decimal;
 use crate::http::{Header, ListenAddr, PeerAddr, RequestBody, RequestHead, Version};
 
 use super::errors::ErrorStream;
@@ -73,9 +74,10 @@ const COMMON_HEADERS: [&str; 24] = [
 
 /// Keys `build` sets on every request (`REMOTE_PORT` is taken out again
 /// when there is no port to tell: a Unix socket, or a forwarded client).
-const PER_REQUEST_KEYS: [&str; 9] = [
+/// (`wsgi.input` is in the base too, with a real value: see `new`.)
+const PER_REQUEST_KEYS: [&str; 8] = [
     "REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SERVER_PROTOCOL", "SERVER_NAME",
-    "SERVER_PORT", "REMOTE_ADDR", "REMOTE_PORT", "wsgi.input",
+    "SERVER_PORT", "REMOTE_ADDR", "REMOTE_PORT",
 ];
 
 const COMMON_METHODS: [&str; 7] = ["GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"];
@@ -145,7 +147,7 @@ impl EnvironBuilder {
         };
         environ.set_item(intern!(py, "SERVER_PROTOCOL"), protocol)?;
 
-        let (server_name, server_port) = self.server_name_and_port(py, head.header("host"), local)?;
+        let (server_name, server_port) = self.server_name_and_port_str(py, head.header("host"), local)?;
         environ.set_item(intern!(py, "SERVER_NAME"), server_name)?;
         environ.set_item(intern!(py, "SERVER_PORT"), server_port)?;
         // Only a trusted proxy may say who the client is and which scheme it
@@ -172,8 +174,9 @@ impl EnvironBuilder {
         match (forwarded.client, peer) {
             (None, PeerAddr::Tcp(addr)) => {
                 environ.set_item(intern!(py, "REMOTE_ADDR"), self.remote_addr(py, addr.ip()))?;
-                let mut digits = [0u8; 5];
-                environ.set_item(intern!(py, "REMOTE_PORT"), latin1(py, decimal(addr.port(), &mut digits))?)?;
+                let mut digits = [0; 20];
+                let port = decimal(u64::from(addr.port()), &mut digits);
+                environ.set_item(intern!(py, "REMOTE_PORT"), latin1(py, port)?)?;
             }
             (client, _) => {
                 environ.set_item(intern!(py, "REMOTE_ADDR"), client.unwrap_or_default())?;
@@ -267,7 +270,7 @@ impl EnvironBuilder {
 
     /// SERVER_NAME and SERVER_PORT as str. Consecutive requests mostly name
     /// the same host (a site's own name, or a benchmark's): the last one is kept.
-    fn server_name_and_port<'py>(
+    fn server_name_and_port_str<'py>(
         &self,
         py: Python<'py>,
         host: Option<&[u8]>,
@@ -358,19 +361,6 @@ pub fn percent_decode(input: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-/// `n` in decimal, in `digits` (a port has at most five).
-fn decimal(mut n: u16, digits: &mut [u8; 5]) -> &[u8] {
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &digits[start..];
-        }
-    }
-}
-
 /// SERVER_NAME and SERVER_PORT: from the Host header when there is one (what
 /// the client asked for), otherwise from the socket we accepted on.
 fn server_name_and_port<'a>(host: Option<&'a [u8]>, local: &ListenAddr) -> (Cow<'a, [u8]>, Cow<'a, [u8]>) {
@@ -426,12 +416,6 @@ mod tests {
         assert!(matches!(percent_decode(b"/plain/path"), Cow::Borrowed(b"/plain/path")));
     }
 
-    #[test]
-    fn ports_are_written_in_decimal() {
-        for port in [0u16, 7, 80, 443, 8000, 65535] {
-            assert_eq!(decimal(port, &mut [0; 5]), port.to_string().as_bytes());
-        }
-    }
 
     #[test]
     fn splits_host_headers() {

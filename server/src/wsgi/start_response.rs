@@ -16,7 +16,7 @@ use pyo3::exceptions::{PyAssertionError, PyConnectionError, PyTypeError, PyValue
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
-use crate::http::request::is_tchar;
+use crate::http::request::{is_forbidden_in_value, is_tchar};
 use crate::http::{ResponseHead, Responder};
 
 /// The response of one request, shared by `start_response`, `write()` and the gateway.
@@ -142,7 +142,7 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
         // Latin-1 on the wire: one byte per character. Most values are
         // ASCII, whose UTF-8 form already is that.
         if value.is_ascii() {
-            if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            if value.bytes().any(is_forbidden_in_value) {
                 return Err(control_character(name));
             }
             head.push_header(name, value.as_bytes());
@@ -154,7 +154,7 @@ fn parse_head(_py: Python<'_>, status: &Bound<'_, PyAny>, headers: &Bound<'_, Py
             if code > 0xff {
                 return Err(PyValueError::new_err(format!("header {name} is not latin-1: {value:?}")));
             }
-            if (code < 0x20 && c != '\t') || code == 0x7f {
+            if is_forbidden_in_value(code as u8) {
                 return Err(control_character(name));
             }
             raw.push(code as u8);
