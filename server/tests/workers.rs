@@ -412,21 +412,27 @@ fn without_the_master_binary_beside_it_the_master_runs_in_process() {
     }
     let dir = app_dir("v1");
     let mut command = Command::new(&exe);
-    command
-        .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "1", "pidapp"])
-        .stderr(Stdio::piped());
+    command.args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "1", "pidapp"]);
+    serves_with_wsgi_server_as_master(command, &exe, "wsgi-server-master is not beside");
+}
+
+/// Starts `command`, which must end up serving with the `master_exe` binary
+/// as its master (same pid) and a worker answering; stops it, and checks that
+/// its log says `why`.
+fn serves_with_wsgi_server_as_master(mut command: Command, master_exe: &Path, why: &str) {
+    command.stderr(Stdio::piped());
     let (child, address) = support::spawn_and_wait(command);
     let mut master = Master { child, address: address.trim_start_matches("http://").to_string() };
     let mut stderr = master.child.stderr.take().unwrap();
     let (worker, version, _) = master.ask();
     assert_eq!(version, "v1");
     assert_ne!(worker, master.child.id().to_string(), "a worker answers, not the master");
-    let master_exe = std::fs::read_link(format!("/proc/{}/exe", master.child.id())).unwrap();
-    assert_eq!(master_exe, exe);
+    let running = std::fs::read_link(format!("/proc/{}/exe", master.child.id())).unwrap();
+    assert_eq!(running, std::fs::canonicalize(master_exe).unwrap());
     assert!(master.stop().success());
     let mut log = String::new();
     stderr.read_to_string(&mut log).unwrap();
-    assert!(log.contains("wsgi-server-master is not beside"), "{log}");
+    assert!(log.contains(why), "{log}");
 }
 
 #[test]
@@ -454,19 +460,6 @@ fn a_master_binary_from_another_build_hands_back_to_wsgi_server() {
         .args(["--chdir", dir.path().to_str().unwrap(), "--bind", "127.0.0.1:0", "--workers", "1"])
         .args(["--timeout", "1e20", "pidapp"])
         .env("WSGI_SERVER_WORKER_EXE", env!("CARGO_BIN_EXE_wsgi-server"))
-        .env("WSGI_SERVER_BUILD", "another-build")
-        .stderr(Stdio::piped());
-    let (child, address) = support::spawn_and_wait(command);
-    let mut master = Master { child, address: address.trim_start_matches("http://").to_string() };
-    let mut stderr = master.child.stderr.take().unwrap();
-    let (worker, version, _) = master.ask();
-    assert_eq!(version, "v1");
-    assert_ne!(worker, master.child.id().to_string(), "a worker answers, not the master");
-    let master_exe = std::fs::read_link(format!("/proc/{}/exe", master.child.id())).unwrap();
-    let wsgi_server = std::fs::canonicalize(env!("CARGO_BIN_EXE_wsgi-server")).unwrap();
-    assert_eq!(master_exe, wsgi_server, "the master handed back to wsgi-server");
-    assert!(master.stop().success());
-    let mut log = String::new();
-    stderr.read_to_string(&mut log).unwrap();
-    assert!(log.contains("from another build"), "{log}");
+        .env("WSGI_SERVER_BUILD", "another-build");
+    serves_with_wsgi_server_as_master(command, Path::new(env!("CARGO_BIN_EXE_wsgi-server")), "from another build");
 }
