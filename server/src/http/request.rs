@@ -277,34 +277,38 @@ fn check_request_line_length(buf: &[u8], config: &Config) -> Result<(), HttpErro
     Ok(())
 }
 
-/// Where the minor digit of `HTTP/1.2` ... `HTTP/1.9` is, if the request line
-/// (complete or not) ends in one of those.
-fn later_http1_minor(buf: &[u8]) -> Option<usize> {
+/// The version token of the request line (complete or not, after any empty
+/// lines), and where it starts in `buf`, if the line has the three parts.
+fn request_line_version(buf: &[u8]) -> Option<(usize, &[u8])> {
     let start = buf.iter().position(|b| *b != b'\r' && *b != b'\n')?;
     let line = &buf[start..];
-    let end = line.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(line.len());
-    let line = &line[..end];
-    let version_at = line.iter().rposition(|b| *b == b' ')? + 1;
-    let version = &line[version_at..];
+    let line = &line[..line.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(line.len())];
+    if line.split(|b| *b == b' ').count() != 3 {
+        return None;
+    }
+    let at = line.iter().rposition(|b| *b == b' ')? + 1;
+    Some((start + at, &line[at..]))
+}
+
+/// Where the minor digit of `HTTP/1.2` ... `HTTP/1.9` is, if that is the
+/// request line's version.
+fn later_http1_minor(buf: &[u8]) -> Option<usize> {
+    let (at, version) = request_line_version(buf)?;
     let later = version.len() == 8 && version.starts_with(b"HTTP/1.") && (b'2'..=b'9').contains(&version[7]);
-    (later && line.split(|b| *b == b' ').count() == 3).then_some(start + version_at + 7)
+    later.then_some(at + 7)
 }
 
 /// httparse only knows HTTP/1.0 and HTTP/1.1. A well-formed other version
 /// (`HTTP/2.0`, `HTTP/3.0`) deserves 505; anything else is plain garbage.
 fn version_error(buf: &[u8]) -> HttpError {
-    let line_end = buf.iter().position(|b| *b == b'\r' || *b == b'\n').unwrap_or(buf.len());
-    let line = &buf[..line_end];
-    let version = line.rsplit(|b| *b == b' ').next().unwrap_or_default();
-    let well_formed = version.len() == 8
-        && version.starts_with(b"HTTP/")
-        && version[5].is_ascii_digit()
-        && version[6] == b'.'
-        && version[7].is_ascii_digit();
-    if well_formed && line.split(|b| *b == b' ').count() == 3 {
-        HttpError::new(505, "only HTTP/1.0 and HTTP/1.1 are supported")
-    } else {
-        HttpError::bad_request("malformed request line")
+    let well_formed = |v: &[u8]| {
+        v.len() == 8 && v.starts_with(b"HTTP/") && v[5].is_ascii_digit() && v[6] == b'.' && v[7].is_ascii_digit()
+    };
+    match request_line_version(buf) {
+        Some((_, version)) if well_formed(version) => {
+            HttpError::new(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+        }
+        _ => HttpError::bad_request("malformed request line"),
     }
 }
 
