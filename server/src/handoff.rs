@@ -55,10 +55,7 @@ pub fn start_worker(exe: &Path, args: &[OsString], listeners: &[RawFd], heartbea
     unsafe {
         command.pre_exec(move || {
             for &fd in &inherited {
-                let flags = libc::fcntl(fd, libc::F_GETFD);
-                if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
-                    return Err(io::Error::last_os_error());
-                }
+                set_cloexec(fd, false)?;
             }
             // If the master dies, so does the worker: no orphan serving stale
             // code. The setting survives exec. (A master that died before this
@@ -104,7 +101,7 @@ pub fn take_inherited() -> io::Result<Option<Inherited>> {
     let heartbeat = match heartbeat {
         Some(fd) => {
             let fd = parse_fd(HEARTBEAT_FD, &fd.to_string_lossy())?;
-            set_cloexec(fd)?;
+            set_cloexec(fd, true)?;
             // SAFETY: the master passed this descriptor to us alone, for us to own.
             Some(unsafe { File::from_raw_fd(fd) })
         }
@@ -122,10 +119,16 @@ fn parse_fd(name: &str, text: &str) -> io::Result<RawFd> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{name}: {text:?} is not a descriptor")))
 }
 
-fn set_cloexec(fd: RawFd) -> io::Result<()> {
+/// Marks `fd` close-on-exec, or clears the mark. Two fcntl calls and no
+/// allocation: safe to call between fork and exec.
+fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
     // SAFETY: plain fcntl on a descriptor number; no memory is involved.
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC) } < 0 {
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let flags = if on { flags | libc::FD_CLOEXEC } else { flags & !libc::FD_CLOEXEC };
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, flags) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
@@ -134,7 +137,7 @@ fn set_cloexec(fd: RawFd) -> io::Result<()> {
 /// Wraps an inherited descriptor, after checking that it is a listening
 /// socket: a wrong number must fail here, clearly, not in the event loop.
 fn adopt_listener(fd: RawFd) -> io::Result<Listener> {
-    set_cloexec(fd)?;
+    set_cloexec(fd, true)?;
     // SAFETY: the master passed this descriptor to us alone, for us to own;
     // set_cloexec just proved it is open.
     let socket = unsafe { Socket::from_raw_fd(fd) };

@@ -7,7 +7,7 @@
 
 use super::body::RequestBody;
 use super::listener::{ListenAddr, PeerAddr};
-use super::request::{is_forbidden_in_value, is_tchar, RequestHead};
+use super::request::{is_forbidden_in_value, is_tchar, parse_content_length, RequestHead};
 use super::responder::Responder;
 
 /// A complete request, as a handler receives it.
@@ -100,7 +100,7 @@ impl ResponseHead {
         // and whether the connection stays open. What they ask is noted,
         // and they are not copied.
         if name.eq_ignore_ascii_case("content-length") {
-            match parse_length(value) {
+            match parse_content_length(value.trim_ascii()).ok() {
                 Some(length) if self.content_length.is_none() => self.content_length = Some(length),
                 _ => self.bad_content_length = true,
             }
@@ -162,15 +162,6 @@ impl ResponseHead {
     pub fn problem(&self) -> Option<&'static str> {
         self.problem
     }
-}
-
-/// A `Content-Length` value: digits only (surrounding spaces allowed).
-fn parse_length(value: &[u8]) -> Option<u64> {
-    let text = value.trim_ascii();
-    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(text).ok()?.parse().ok()
 }
 
 #[cfg(test)]

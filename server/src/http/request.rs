@@ -540,7 +540,7 @@ fn is_valid_host(value: &[u8]) -> bool {
 }
 
 /// `1*DIGIT` and nothing else: no sign, no spaces inside, no overflow.
-fn parse_content_length(text: &[u8]) -> Result<u64, HttpError> {
+pub(crate) fn parse_content_length(text: &[u8]) -> Result<u64, HttpError> {
     if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
         return Err(HttpError::bad_request("Content-Length is not a number"));
     }
